@@ -1,0 +1,55 @@
+package io.fluxfleet.flux.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+
+/**
+ * Loaded tensors of one model component by canonical name, owned by one manager (closing it
+ * frees them). {@link #scope} gives a block its own prefix so block code uses short names.
+ */
+public final class Weights implements AutoCloseable {
+
+    private final Map<String, NDArray> tensors;
+    private final NDManager manager;
+    private final String prefix;
+
+    public Weights(Map<String, NDArray> tensors, NDManager manager) {
+        this(tensors, manager, "");
+    }
+
+    private Weights(Map<String, NDArray> tensors, NDManager manager, String prefix) {
+        this.tensors = tensors;
+        this.manager = manager;
+        this.prefix = prefix;
+    }
+
+    public NDArray get(String name) {
+        NDArray a = tensors.get(prefix + name);
+        if (a == null) {
+            throw new CheckpointException("model asked for weight '" + prefix + name + "', which was not loaded");
+        }
+        return a;
+    }
+
+    public boolean has(String name) {
+        return tensors.containsKey(prefix + name);
+    }
+
+    public Weights scope(String childPrefix) {
+        return new Weights(tensors, manager, prefix + childPrefix + ".");
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public int size() {
+        return tensors.size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
