@@ -1,6 +1,8 @@
 package io.fluxfleet.tensor;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -61,5 +63,16 @@ public final class ComposedKernels implements Kernels {
     @Override
     public NDArray silu(NDArray x) {
         return x.mul(Activation.sigmoid(x));
+    }
+
+    @Override
+    public NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        Shape s = x.getShape(); // [B, heads, L, D]
+        NDList pairs = x.reshape(s.get(0), s.get(1), s.get(2), s.get(3) / 2, 2).split(2, 4);
+        NDArray x0 = pairs.get(0).squeeze(4);
+        NDArray x1 = pairs.get(1).squeeze(4);
+        NDArray r0 = x0.mul(cos).sub(x1.mul(sin));
+        NDArray r1 = x0.mul(sin).add(x1.mul(cos));
+        return NDArrays.stack(new NDList(r0, r1), 4).reshape(s);
     }
 }

@@ -33,6 +33,12 @@ public final class FusedKernels implements Kernels {
                 + "  return torch.group_norm(x, groups, w, b, eps)",
         "def gelu_tanh(self, x: Tensor) -> Tensor:\n  return torch.gelu(x, approximate=\"tanh\")",
         "def silu(self, x: Tensor) -> Tensor:\n  return torch.silu(x)",
+        "def rope(self, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:\n"
+                + "  pairs = x.unflatten(-1, [-1, 2])\n"
+                + "  x0 = pairs.select(-1, 0)\n"
+                + "  x1 = pairs.select(-1, 1)\n"
+                + "  out = torch.stack([x0 * cos - x1 * sin, x0 * sin + x1 * cos], -1)\n"
+                + "  return out.flatten(-2)",
     };
 
     private static volatile FusedKernels instance;
@@ -104,6 +110,11 @@ public final class FusedKernels implements Kernels {
     @Override
     public NDArray silu(NDArray x) {
         return call(x, "silu", tensor(x));
+    }
+
+    @Override
+    public NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        return call(x, "rope", tensor(x), tensor(cos), tensor(sin));
     }
 
     private static IValue tensor(NDArray a) {

@@ -33,6 +33,12 @@ public interface Kernels {
     /** x * sigmoid(x). */
     NDArray silu(NDArray x);
 
+    /**
+     * Rotary embedding: rotates adjacent pairs (x[2k], x[2k+1]) of x [B, heads, L, D] by angles
+     * whose cos and sin are given as [B, 1, L, D/2].
+     */
+    NDArray rope(NDArray x, NDArray cos, NDArray sin);
+
     /** Which implementation a device gets when the configuration does not say. */
     enum Choice {
         AUTO, FUSED, COMPOSED;

@@ -24,6 +24,18 @@ public final class Weights implements AutoCloseable {
         this.prefix = prefix;
     }
 
+    /** Weights from Java arrays (random test weights, benchmark models), already in canonical names. */
+    public static Weights fromHost(Map<String, io.fluxfleet.tensor.HostTensor> host, ai.djl.Device device,
+            ai.djl.ndarray.types.DataType type) {
+        NDManager manager = NDManager.newBaseManager(device);
+        Map<String, NDArray> tensors = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, io.fluxfleet.tensor.HostTensor> e : host.entrySet()) {
+            NDArray a = manager.create(e.getValue().data(), new ai.djl.ndarray.types.Shape(e.getValue().shape()));
+            tensors.put(e.getKey(), a.getDataType() == type ? a : a.toType(type, false));
+        }
+        return new Weights(tensors, manager);
+    }
+
     public NDArray get(String name) {
         NDArray a = tensors.get(prefix + name);
         if (a == null) {

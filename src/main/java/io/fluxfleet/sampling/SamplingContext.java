@@ -1,0 +1,18 @@
+package io.fluxfleet.sampling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Everything a sampler needs for one job.
+ *
+ * @param model the transformer with the job's text conditioning bound
+ * @param grid the token grid of the image
+ * @param noise the initial noise tokens [B, N, 64] in raster order (sigma = 1)
+ * @param random the job's seeded random streams
+ * @param observer progress and cancellation
+ * @param manager where the sampler allocates; closed by the caller
+ */
+public record SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
+        StepObserver observer, NDManager manager) {
+}
