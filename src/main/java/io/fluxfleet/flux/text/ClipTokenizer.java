@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,7 +28,7 @@ import java.util.regex.Pattern;
  * <p>Implemented here rather than with DJL's vocab+merges constructor, because that builds a bare
  * BPE model without CLIP's lowercasing, pre-tokenizing regex and {@code </w>} end-of-word suffix.
  *
- * <p>Steps: collapse whitespace runs to one space, strip, lowercase; split with CLIP's regex;
+ * <p>Steps: NFC, collapse whitespace runs to one space, strip, lowercase; split with CLIP's regex;
  * write each piece's UTF-8 bytes as {@link ByteUnicode} symbols, suffix the last symbol with
  * {@code </w>}; apply merges lowest rank first until none applies; look the pieces up in the vocab.
  * {@link #encode} returns {@code <|startoftext|>} + ids + {@code <|endoftext|>}, padded with
@@ -139,10 +140,15 @@ public final class ClipTokenizer {
         return pieces;
     }
 
-    /** Whitespace runs collapsed to one space, stripped, lowercased, as CLIP prepares text. */
+    /**
+     * NFC, whitespace runs collapsed to one space, stripped, lowercased, as CLIP prepares text.
+     * NFC (also done by ftfy in the reference tokenizer and by the HF fast one) makes a decomposed
+     * "e + U+0301" encode like "é".
+     */
     static String normalize(String text) {
+        String composed = Normalizer.normalize(text, Normalizer.Form.NFC);
         // After the collapse every whitespace character left is a plain space, so strip() is exact.
-        return WHITESPACE_RUN.matcher(text).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
+        return WHITESPACE_RUN.matcher(composed).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
     }
 
     /** CLIP's pre-tokenizer regex applied to normalized text; whitespace is dropped. */

@@ -2,6 +2,7 @@ package io.fluxfleet.flux.text;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -33,7 +34,7 @@ import java.util.TreeSet;
  */
 public final class TinyTokenizerFiles {
 
-    /** How many BPE merges the CLIP fixture learns (fewer if the corpus runs out of repeated pairs). */
+    /** At most this many BPE merges for the CLIP fixture; training stops earlier when no pair repeats. */
     static final int CLIP_MERGES = 300;
 
     /** How many multi-character pieces (words and subwords) the T5 fixture keeps. */
@@ -70,6 +71,32 @@ public final class TinyTokenizerFiles {
             In 2024 the city built a new park with 3 lakes, 12 bridges and 150 trees. The park is \
             beautiful in spring and in autumn, when the leaves turn yellow, orange and red. Painters \
             come to paint the water, the light on the water, and the cats sleeping in the sun.
+
+            A photograph of a cat is a study of light and shadow. The photographer waits for the \
+            moment when the cat turns its head toward the window, and the soft light falls across \
+            its fur. White cats look silver in the morning and golden in the evening; black cats \
+            almost disappear in the shadows, only their bright green eyes shining in the dark.
+
+            Every city has its own colours. Some cities are white and blue, with painted houses by \
+            the sea; some are red and brown, built from old bricks; some are grey and silver, made \
+            of glass and steel. Walking through a city at sunset, you can watch the colours change \
+            from street to street, from warm orange light to cool blue shadow.
+
+            The rain started in the afternoon. Water ran down the windows and the streets turned \
+            into mirrors, reflecting the lights of the cars, the shops and the tall buildings. A \
+            wet cat waited under a bench, and a woman with a yellow umbrella walked past, smiling. \
+            When the rain stopped, a rainbow appeared over the river: red, orange, yellow, green, \
+            blue, indigo and violet, all the colours of light in one bright arc.
+
+            Imagine a painting of a quiet street in the early morning. The light is soft and warm, \
+            the shadows are long and blue, and a small cat is sitting in the doorway of a bakery. \
+            The baker opens the window, and the smell of fresh bread fills the street. Birds are \
+            singing on the roofs, and the first people are walking to work.
+
+            Light travels fast, but colour is something we make in our eyes and minds. A red apple \
+            looks red because it reflects red light and absorbs the other colours. At night, under \
+            the street lamps, the same apple can look brown or almost black. Painters and \
+            photographers know this well, and they are always watching the light.
             """;
 
     private TinyTokenizerFiles() {}
@@ -373,9 +400,11 @@ public final class TinyTokenizerFiles {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    /** Two-space indent and "\n" whatever the platform, so the bytes never depend on the OS. */
+    /** {@code "key": value}, two-space indent, "\n" on every platform: the bytes never depend on the OS. */
     private static final ObjectWriter PRETTY =
-            MAPPER.writer(new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            MAPPER.writer(new DefaultPrettyPrinter()
+                    .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
                     .withArrayIndenter(new DefaultIndenter("  ", "\n")));
 
     private static ObjectNode metaspace() {

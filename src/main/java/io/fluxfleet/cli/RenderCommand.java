@@ -1,0 +1,76 @@
+package io.fluxfleet.cli;
+
+import io.fluxfleet.flux.FluxModelDirectory;
+import io.fluxfleet.flux.FluxPipeline;
+import io.fluxfleet.flux.RenderRequest;
+import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.tensor.ComputePolicy;
+import io.fluxfleet.tensor.Kernels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "render", mixinStandardHelpOptions = true, description = "Render one image to a PNG file.")
+final class RenderCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, required = true, description = "FLUX model directory (diffusers or original layout)")
+    Path model;
+
+    @Option(names = {"-p", "--prompt"}, required = true)
+    String prompt;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "out.png", description = "PNG path (default: ${DEFAULT-VALUE})")
+    Path output;
+
+    @Option(names = "--width", defaultValue = "1024")
+    int width;
+
+    @Option(names = "--height", defaultValue = "1024")
+    int height;
+
+    @Option(names = "--steps", description = "Denoising steps (default: 50 for dev, 4 for schnell)")
+    Integer steps;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--guidance", defaultValue = "3.5", description = "Distilled guidance (dev only)")
+    float guidance;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--kernels", defaultValue = "AUTO", description = "AUTO, FUSED or COMPOSED")
+    Kernels.Choice kernels;
+
+    @Override
+    public Integer call() throws Exception {
+        RenderRequest request = new RenderRequest(prompt, width, height, seed, guidance);
+        ComputePolicy policy = ComputePolicy.forDevice(ComputePolicy.parseDevice(device), kernels);
+        long t0 = System.nanoTime();
+        FluxModelDirectory dir = FluxModelDirectory.open(model);
+        System.err.printf("loading %s (%s layout, %s) on %s%n", model, dir.diffusersLayout() ? "diffusers" : "original",
+                dir.variant().name().toLowerCase(), policy.device());
+        try (FluxPipeline pipeline = FluxPipeline.load(dir, policy)) {
+            long loadMs = (System.nanoTime() - t0) / 1_000_000;
+            Sampler sampler = pipeline.defaultSampler(steps);
+            ProgressBar bar = new ProgressBar(System.err);
+            RenderResult result = pipeline.render(request, sampler, bar);
+            bar.finish();
+            if (output.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(output.toAbsolutePath().getParent());
+            }
+            ImageIO.write(result.image(), "png", output.toFile());
+            RenderResult.Timings t = result.timings();
+            System.err.printf("load %d ms | text %d ms | denoise %d ms (%d steps, %.2f steps/s) | decode %d ms%n",
+                    loadMs, t.textEncodeMs(), t.denoiseMs(), result.steps(),
+                    result.steps() * 1000.0 / Math.max(1, t.denoiseMs()), t.decodeMs());
+            System.out.println(output.toAbsolutePath());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,20 @@
+package io.fluxfleet.flux;
+
+import io.fluxfleet.sampling.SamplingResult;
+import java.awt.image.BufferedImage;
+
+/**
+ * A rendered image, the sampler's account of the work, and where the time went.
+ *
+ * @param latent the final latent [16, 2h, 2w] flattened (for comparing samplers)
+ */
+public record RenderResult(BufferedImage image, float[] latent, String sampler, int steps, long tokenEvaluations,
+        java.util.List<SamplingResult.Stage> stages, Timings timings) {
+
+    /** Milliseconds per phase. */
+    public record Timings(long textEncodeMs, long denoiseMs, long decodeMs) {
+        public long totalMs() {
+            return textEncodeMs + denoiseMs + decodeMs;
+        }
+    }
+}
