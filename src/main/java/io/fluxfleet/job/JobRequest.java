@@ -1,0 +1,106 @@
+package io.fluxfleet.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A job request, version 1, as the validator returns it: defaults applied and values normalised.
+ * Untrusted bytes become a JobRequest only through {@link JobValidator}; the constructor checks only
+ * structural invariants, the configurable limits are the validator's job.
+ *
+ * <p>Components annotated {@code @JsonInclude(NON_NULL)} are optional: null means "not given"
+ * (guidance for schnell, a worker-chosen seed, the fleet's default acceleration, the fleet's
+ * default bucket) and is left out of the JSON.
+ *
+ * @param version     contract version, always {@link #VERSION}; optional on the wire
+ * @param jobId       client-chosen idempotency key, Kafka key and part of the object key
+ * @param prompt      the text prompt, never blank
+ * @param steps       model calls for acceleration none (and custom presets that read it); the
+ *                    JiT/RALU presets fix their own schedule
+ * @param seed        null: the worker picks one and reports it in the completed event
+ * @param acceleration null: the fleet's configured default ({@link Acceleration#FLEET_DEFAULT})
+ * @param custom      preset parameters, present exactly when acceleration is custom; validated by the sampler
+ * @param priority    0 (lowest) to 9 (highest)
+ * @param labels      free-form, echoed in completed and failed events; never null
+ */
+public record JobRequest(
+        int version,
+        String jobId,
+        String prompt,
+        int width,
+        int height,
+        int steps,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Double guidance,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long seed,
+        Model model,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Acceleration acceleration,
+        @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode custom,
+        Output output,
+        int priority,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String tenant,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Instant deadline,
+        Map<String, String> labels) {
+
+    public static final int VERSION = 1;
+    public static final int DEFAULT_WIDTH = 1024;
+    public static final int DEFAULT_HEIGHT = 1024;
+    public static final double DEFAULT_GUIDANCE = 3.5;
+    public static final int DEFAULT_PRIORITY = 5;
+    public static final int MIN_PRIORITY = 0;
+    public static final int MAX_PRIORITY = 9;
+
+    public JobRequest {
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unsupported job request version " + version);
+        }
+        if (!SafeNames.isValidJobId(jobId)) {
+            throw new IllegalArgumentException("invalid jobId: " + jobId);
+        }
+        if (prompt == null || prompt.isBlank()) {
+            throw new IllegalArgumentException("prompt is required");
+        }
+        if (width < JobValidator.MIN_SIDE || height < JobValidator.MIN_SIDE || steps < 1) {
+            throw new IllegalArgumentException("width, height and steps must be set");
+        }
+        if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be 0-9");
+        }
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(output, "output");
+        // JsonNode is mutable; a copy keeps the record a value.
+        custom = custom == null ? null : custom.deepCopy();
+        labels = Collections2.sortedCopy(labels);
+    }
+
+    /** The preset this job runs with, given the fleet's configured default. */
+    public Acceleration effectiveAcceleration(Acceleration fleetDefault) {
+        return acceleration != null ? acceleration : fleetDefault;
+    }
+
+    /** True once the deadline (if any) has passed; the worker then fails the job with EXPIRED. */
+    public boolean isExpiredAt(Instant now) {
+        return deadline != null && !now.isBefore(deadline);
+    }
+
+    /**
+     * Where the image goes.
+     *
+     * @param bucket    null: the fleet's configured bucket
+     * @param keyPrefix normalised (no trailing "/"), {@link ObjectKeys#DEFAULT_PREFIX} when not given
+     */
+    public record Output(
+            @JsonInclude(JsonInclude.Include.NON_NULL) String bucket,
+            String keyPrefix,
+            OutputFormat format) {
+
+        public static final Output DEFAULT = new Output(null, ObjectKeys.DEFAULT_PREFIX, OutputFormat.PNG);
+
+        public Output {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            Objects.requireNonNull(format, "format");
+        }
+    }
+}
