@@ -13,6 +13,7 @@ public final class EulerSampler implements Sampler {
 
     private final int steps;
     private final boolean shift;
+    private final float[] fixedSigmas; // null: FLUX's schedule for the grid
 
     /** @param shift the dev model's resolution-dependent shift (false for schnell) */
     public EulerSampler(int steps, boolean shift) {
@@ -21,6 +22,17 @@ public final class EulerSampler implements Sampler {
         }
         this.steps = steps;
         this.shift = shift;
+        this.fixedSigmas = null;
+    }
+
+    /** Euler on a given schedule (steps + 1 sigmas from 1 to 0), e.g. to compare with JiT's. */
+    public EulerSampler(float[] sigmas) {
+        if (sigmas.length < 2) {
+            throw new IllegalArgumentException("need at least two sigmas");
+        }
+        this.steps = sigmas.length - 1;
+        this.shift = false;
+        this.fixedSigmas = sigmas.clone();
     }
 
     @Override
@@ -34,7 +46,7 @@ public final class EulerSampler implements Sampler {
     }
 
     public float[] sigmas(LatentGrid grid) {
-        return FluxSchedule.sigmas(steps, grid.tokens(), shift);
+        return fixedSigmas != null ? fixedSigmas.clone() : FluxSchedule.sigmas(steps, grid.tokens(), shift);
     }
 
     @Override
