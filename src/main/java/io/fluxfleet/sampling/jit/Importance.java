@@ -1,10 +1,9 @@
 package io.fluxfleet.sampling.jit;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import io.fluxfleet.sampling.GridOps;
 import io.fluxfleet.sampling.LatentGrid;
 
 /**
@@ -20,7 +19,7 @@ public final class Importance {
     /** @param velocity [1, N, 64]; returns importance per token in raster order, in [0, 1] */
     public static float[] compute(NDArray velocity, LatentGrid grid, boolean zeroPadding) {
         NDArray v = velocity.reshape(1, grid.rows(), grid.cols(), 64).transpose(0, 3, 1, 2); // [1, 64, h, w]
-        NDArray padded = zeroPadding ? v : replicatePad(v);
+        NDArray padded = zeroPadding ? v : GridOps.replicatePad(v);
         long pad = zeroPadding ? 1 : 0;
         NDArray box = v.getManager().ones(new Shape(64, 1, 3, 3)).div(9f);
         NDArray mean = Conv2d.conv2d(padded, box, null, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1), 64)
@@ -40,13 +39,5 @@ public final class Importance {
             out[i] = range > 0 ? (out[i] - min) / range : 0;
         }
         return out;
-    }
-
-    /** Pads [B, C, h, w] by one cell on each side, copying the edge rows and columns. */
-    static NDArray replicatePad(NDArray x) {
-        long h = x.getShape().get(2);
-        long w = x.getShape().get(3);
-        NDArray rows = NDArrays.concat(new NDList(x.get(":, :, 0:1, :"), x, x.get(":, :, " + (h - 1) + ":" + h + ", :")), 2);
-        return NDArrays.concat(new NDList(rows.get(":, :, :, 0:1"), rows, rows.get(":, :, :, " + (w - 1) + ":" + w)), 3);
     }
 }
