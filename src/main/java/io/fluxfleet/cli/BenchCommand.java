@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Engine benchmarks (print markdown).",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Memory.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Memory.class, BenchCommand.Samplers.class})
 final class BenchCommand {
 
     @Command(name = "step", mixinStandardHelpOptions = true,
@@ -83,6 +83,99 @@ final class BenchCommand {
                     + ", " + ai.djl.pytorch.jni.JniUtils.getNumThreads() + " torch threads\n");
             System.out.print(md);
             return 0;
+        }
+    }
+
+    @Command(name = "samplers", mixinStandardHelpOptions = true,
+            description = "Same seeds with the 50-step baseline and the spatial samplers, side by side in one run: "
+                    + "a markdown table on stdout and a labelled PNG sheet.")
+    static final class Samplers implements Callable<Integer> {
+
+        @Option(names = "--hidden", defaultValue = "1024")
+        int hidden;
+
+        @Option(names = "--double", defaultValue = "1")
+        int doubleBlocks;
+
+        @Option(names = "--single", defaultValue = "2")
+        int singleBlocks;
+
+        @Option(names = "--size", defaultValue = "1024")
+        int size;
+
+        @Option(names = "--seeds", defaultValue = "42", split = ",")
+        List<Long> seeds;
+
+        @Option(names = "--samplers", defaultValue = "none,jit-4x,jit-7x,ralu-5x,ralu-7x", split = ",")
+        List<String> samplers;
+
+        @Option(names = "--sheet", description = "Write the side-by-side PNG here (decodes with an untrained VAE)")
+        Path sheet;
+
+        @Override
+        public Integer call() throws Exception {
+            FluxConfig config = StepBenchmark.benchmarkConfig(hidden, doubleBlocks, singleBlocks);
+            List<io.fluxfleet.sampling.Sampler> list = samplers.stream().map(Samplers::sampler).toList();
+            io.fluxfleet.bench.SamplerBenchmark bench = new io.fluxfleet.bench.SamplerBenchmark(config, 512);
+            io.fluxfleet.flux.vae.VaeConfig vaeConfig = io.fluxfleet.flux.TinyCheckpoint.vaeConfig();
+            List<List<io.fluxfleet.bench.ContactSheet.Tile>> sheetRows = new java.util.ArrayList<>();
+            StringBuilder md = new StringBuilder();
+            md.append("| seed | sampler | model calls | token evaluations | wall s | wall speedup | FLOPs speedup "
+                    + "| outside transformer | PSNR dB | SSIM | latent rel. L2 |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            try (io.fluxfleet.flux.vae.VaeDecoder vae = sheet == null ? null : new io.fluxfleet.flux.vae.VaeDecoder(
+                    vaeConfig, Weights.fromHost(io.fluxfleet.flux.checkpoint.RandomWeights.generate(vaeConfig.spec(), 4),
+                            ai.djl.Device.cpu(), DataType.FLOAT32), ComputePolicy.cpu())) {
+                for (long seed : seeds) {
+                    List<io.fluxfleet.bench.SamplerBenchmark.Row> rows = bench.run(size, seed, list, vae, System.err);
+                    io.fluxfleet.bench.SamplerBenchmark.Row base = rows.get(0);
+                    List<io.fluxfleet.bench.ContactSheet.Tile> tiles = new java.util.ArrayList<>();
+                    for (io.fluxfleet.bench.SamplerBenchmark.Row r : rows) {
+                        String psnr = "-";
+                        String ssim = "-";
+                        if (r.image() != null && r != base) {
+                            psnr = String.format("%.2f", io.fluxfleet.bench.ImageMetrics.psnr(r.image(), base.image()));
+                            ssim = String.format("%.3f", io.fluxfleet.bench.ImageMetrics.ssim(r.image(), base.image()));
+                        }
+                        md.append(String.format("| %d | %s | %d | %d | %.1f | %.2fx | %.2fx | %.1f%% | %s | %s | %.3f |%n",
+                                seed, r.sampler(), r.steps(), r.tokenEvaluations(), r.seconds(),
+                                base.seconds() / r.seconds(), r.flopsSpeedup(), 100 * r.outsideShare(), psnr, ssim,
+                                io.fluxfleet.bench.SamplerBenchmark.relativeL2(r.latent(), base.latent())));
+                        if (r.image() != null) {
+                            tiles.add(new io.fluxfleet.bench.ContactSheet.Tile(r.image(), r.sampler() + " (seed " + seed + ")",
+                                    String.format("%.1f s, %.2fx wall, %.2fx FLOPs", r.seconds(),
+                                            base.seconds() / r.seconds(), r.flopsSpeedup())));
+                        }
+                    }
+                    sheetRows.add(tiles);
+                }
+            }
+            System.out.println("Model: " + config + ", 512 text tokens, " + size + "x" + size
+                    + "; PSNR/SSIM/L2 against the 'none' row of the same seed\n");
+            System.out.print(md);
+            if (sheet != null) {
+                Files.createDirectories(sheet.toAbsolutePath().getParent());
+                javax.imageio.ImageIO.write(io.fluxfleet.bench.ContactSheet.render(
+                        "Same seed, same conditioning, untrained FLUX-shaped model (" + size + "x" + size + ")",
+                        sheetRows, 256), "png", sheet.toFile());
+                System.out.println("\nsheet: " + sheet.toAbsolutePath());
+            }
+            return 0;
+        }
+
+        static io.fluxfleet.sampling.Sampler sampler(String name) {
+            if (name.equals("none")) {
+                return new io.fluxfleet.sampling.euler.EulerSampler(50, true);
+            }
+            io.fluxfleet.sampling.jit.JitPreset jit = io.fluxfleet.sampling.jit.JitPreset.named(name);
+            if (jit != null) {
+                return new io.fluxfleet.sampling.jit.JitSampler(jit);
+            }
+            io.fluxfleet.sampling.ralu.RaluPreset ralu = io.fluxfleet.sampling.ralu.RaluPreset.named(name);
+            if (ralu != null) {
+                return new io.fluxfleet.sampling.ralu.RaluSampler(ralu);
+            }
+            throw new IllegalArgumentException("unknown sampler " + name);
         }
     }
 
