@@ -44,6 +44,18 @@ public final class Weights implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Runs tensor code on a scratch manager; only its result survives, moved to this
+     * component's manager (the caller closes it when done).
+     */
+    public NDArray computeScoped(java.util.function.Function<NDManager, NDArray> body) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray out = body.apply(scratch);
+            out.attach(manager);
+            return out;
+        }
+    }
+
     public boolean has(String name) {
         return tensors.containsKey(prefix + name);
     }

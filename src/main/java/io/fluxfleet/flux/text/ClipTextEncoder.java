@@ -17,7 +17,6 @@ import io.fluxfleet.tensor.Linear;
 import io.fluxfleet.tensor.ShardedSafetensors;
 import io.fluxfleet.tensor.TensorSource;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * CLIP text transformer, as far as FLUX uses it: token + position embeddings, pre-LN layers
@@ -61,18 +60,13 @@ public final class ClipTextEncoder implements AutoCloseable {
 
     /** The pooled states [B, width] of B prompts of equal length. */
     public NDArray pooled(long[][] batch) {
-        int len = checkIds(batch);
-        NDManager owner = weights.manager();
-        try (NDManager step = owner.newSubManager()) {
-            NDArray out = forward(step, batch, len);
-            out.attach(owner);
-            return out;
-        }
+        int len = TokenBatch.check(batch, config.vocabSize(), config.maxPositions(), "CLIP");
+        return weights.computeScoped(step -> forward(step, batch, len));
     }
 
     private NDArray forward(NDManager step, long[][] batch, int len) {
         int b = batch.length;
-        NDArray ids = step.create(Arrays.stream(batch).flatMapToLong(Arrays::stream).toArray(), new Shape(b, len));
+        NDArray ids = TokenBatch.toArray(step, batch);
         Weights emb = weights.scope("text_model.embeddings");
         NDArray tokens = emb.get("token_embedding.weight").get(step, new NDIndex("{}", ids)); // [B, L, W]
         NDArray positions = emb.get("position_embedding.weight").get(step, new NDIndex().addSliceDim(0, len)); // [L, W]
@@ -147,27 +141,6 @@ public final class ClipTextEncoder implements AutoCloseable {
             }
         }
         return best;
-    }
-
-    private int checkIds(long[][] batch) {
-        if (batch.length == 0) {
-            throw new IllegalArgumentException("no prompt to encode");
-        }
-        int len = batch[0].length;
-        if (len == 0 || len > config.maxPositions()) {
-            throw new IllegalArgumentException("CLIP takes 1 to " + config.maxPositions() + " tokens, got " + len);
-        }
-        for (long[] row : batch) {
-            if (row.length != len) {
-                throw new IllegalArgumentException("prompts of a batch must have equal length: " + len + " vs " + row.length);
-            }
-            for (long id : row) {
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " outside the vocab of " + config.vocabSize());
-                }
-            }
-        }
-        return len;
     }
 
     @Override

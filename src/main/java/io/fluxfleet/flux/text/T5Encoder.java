@@ -14,7 +14,6 @@ import io.fluxfleet.tensor.ShardedSafetensors;
 import io.fluxfleet.tensor.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -73,18 +72,12 @@ public final class T5Encoder implements AutoCloseable {
 
     /** The hidden states [B, L, dModel] of B prompts of equal length. */
     public NDArray encode(long[][] batch) {
-        int len = checkIds(batch);
-        NDManager owner = weights.manager();
-        try (NDManager step = owner.newSubManager()) {
-            NDArray out = forward(step, batch, len);
-            out.attach(owner);
-            return out;
-        }
+        int len = TokenBatch.check(batch, config.vocabSize(), Integer.MAX_VALUE, "T5");
+        return weights.computeScoped(step -> forward(step, batch, len));
     }
 
     private NDArray forward(NDManager step, long[][] batch, int len) {
-        NDArray ids = step.create(Arrays.stream(batch).flatMapToLong(Arrays::stream).toArray(),
-                new Shape(batch.length, len));
+        NDArray ids = TokenBatch.toArray(step, batch);
         NDArray x = weights.get("shared.weight").get(step, new NDIndex("{}", ids)); // [B, L, dModel]
         NDArray bias = positionBias(step, len); // [1, H, L, L]
         for (int i = 0; i < config.layers(); i++) {
@@ -178,24 +171,6 @@ public final class T5Encoder implements AutoCloseable {
 
     private static String block(int i) {
         return "encoder.block." + i;
-    }
-
-    private int checkIds(long[][] batch) {
-        if (batch.length == 0 || batch[0].length == 0) {
-            throw new IllegalArgumentException("no tokens to encode");
-        }
-        int len = batch[0].length;
-        for (long[] row : batch) {
-            if (row.length != len) {
-                throw new IllegalArgumentException("prompts of a batch must have equal length: " + len + " vs " + row.length);
-            }
-            for (long id : row) {
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + id + " outside the vocab of " + config.vocabSize());
-                }
-            }
-        }
-        return len;
     }
 
     @Override
