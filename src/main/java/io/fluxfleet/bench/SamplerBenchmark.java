@@ -38,6 +38,11 @@ public final class SamplerBenchmark {
         public double outsideShare() {
             return 1 - modelSeconds / seconds;
         }
+
+        Row withImage(java.awt.image.BufferedImage decoded) {
+            return new Row(sampler, seed, steps, seconds, modelSeconds, tokenEvaluations, flopsSpeedup, latent,
+                    decoded);
+        }
     }
 
     private final FluxConfig config;
@@ -76,6 +81,16 @@ public final class SamplerBenchmark {
      */
     public List<Row> run(int side, long seed, List<Sampler> samplers, io.fluxfleet.flux.vae.VaeDecoder vae,
             PrintStream log) {
+        return run(side, seed, samplers, vae, 1, log);
+    }
+
+    /**
+     * @param rounds each sampler runs this many times, interleaved (all samplers once, then
+     *     again), and keeps its fastest run: load changes on a shared machine then hit every
+     *     sampler alike instead of whichever ran at the wrong moment
+     */
+    public List<Row> run(int side, long seed, List<Sampler> samplers, io.fluxfleet.flux.vae.VaeDecoder vae,
+            int rounds, PrintStream log) {
         LatentGrid grid = LatentGrid.forImage(side, side);
         ComputePolicy policy = ComputePolicy.forDevice(Device.cpu(), Kernels.Choice.FUSED);
         List<Row> rows = new ArrayList<>();
@@ -86,7 +101,10 @@ public final class SamplerBenchmark {
             SeededStreams cond = new SeededStreams(seed);
             NDArray txt = cond.normal("text", new Shape(1, textTokens, config.contextDim()), m);
             NDArray pooled = cond.normal("pooled", new Shape(1, config.vecDim()), m);
-            for (Sampler sampler : samplers) {
+            Row[] best = new Row[samplers.size()];
+            for (int round = 0; round < rounds; round++) {
+            for (int si = 0; si < samplers.size(); si++) {
+                Sampler sampler = samplers.get(si);
                 try (NDManager job = m.newSubManager()) {
                     SeededStreams random = new SeededStreams(seed);
                     NDArray noise = grid.pack(random.normal(FluxPipeline.NOISE_STREAM,
@@ -99,16 +117,21 @@ public final class SamplerBenchmark {
                     double seconds = (System.nanoTime() - t) / 1e9;
                     long[][] stages = r.stages().stream().map(s -> new long[] {s.steps(), s.tokensPerStep()})
                             .toArray(long[][]::new);
-                    java.awt.image.BufferedImage image = vae == null ? null
+                    java.awt.image.BufferedImage image = vae == null || round > 0 ? null
                             : io.fluxfleet.flux.vae.VaeDecoder.toImage(vae.decode(grid.unpack(r.tokens())));
                     Row row = new Row(sampler.name(), seed, r.steps(), seconds, model.nanos / 1e9,
                             r.tokenEvaluations(), FlopsModel.speedupVsFull(config, stages, grid.tokens(), textTokens),
                             r.tokens().toFloatArray(), image);
-                    rows.add(row);
-                    log.printf("\r%s: %.1f s, %.1f%% outside the transformer%n", sampler.name(), seconds,
-                            100 * row.outsideShare());
+                    if (best[si] == null || row.seconds() < best[si].seconds()) {
+                        // renders are deterministic: the image decoded in round 1 is this run's too
+                        best[si] = best[si] == null ? row : row.withImage(best[si].image());
+                    }
+                    log.printf("\rround %d, %s: %.1f s, %.1f%% outside the transformer%n", round + 1, sampler.name(),
+                            seconds, 100 * row.outsideShare());
                 }
             }
+            }
+            rows.addAll(List.of(best));
         }
         return rows;
     }

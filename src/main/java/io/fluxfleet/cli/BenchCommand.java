@@ -112,6 +112,10 @@ final class BenchCommand {
         @Option(names = "--sheet", description = "Write the side-by-side PNG here (decodes with an untrained VAE)")
         Path sheet;
 
+        @Option(names = "--rounds", defaultValue = "1",
+                description = "Run every sampler this many times, interleaved, keeping each one's fastest run")
+        int rounds;
+
         @Override
         public Integer call() throws Exception {
             FluxConfig config = StepBenchmark.benchmarkConfig(hidden, doubleBlocks, singleBlocks);
@@ -127,7 +131,7 @@ final class BenchCommand {
                     vaeConfig, Weights.fromHost(io.fluxfleet.flux.checkpoint.RandomWeights.generate(vaeConfig.spec(), 4),
                             ai.djl.Device.cpu(), DataType.FLOAT32), ComputePolicy.cpu())) {
                 for (long seed : seeds) {
-                    List<io.fluxfleet.bench.SamplerBenchmark.Row> rows = bench.run(size, seed, list, vae, System.err);
+                    List<io.fluxfleet.bench.SamplerBenchmark.Row> rows = bench.run(size, seed, list, vae, rounds, System.err);
                     io.fluxfleet.bench.SamplerBenchmark.Row base = rows.get(0);
                     List<io.fluxfleet.bench.ContactSheet.Tile> tiles = new java.util.ArrayList<>();
                     for (io.fluxfleet.bench.SamplerBenchmark.Row r : rows) {
