@@ -12,7 +12,14 @@ import ai.djl.ndarray.NDManager;
  * @param random the job's seeded random streams
  * @param observer progress and cancellation
  * @param manager where the sampler allocates; closed by the caller
+ * @param decoder the VAE, for samplers that score decoded images (RALU's image-space edges);
+ *     null when none is at hand
  */
 public record SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
-        StepObserver observer, NDManager manager) {
+        StepObserver observer, NDManager manager, LatentDecoder decoder) {
+
+    public SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
+            StepObserver observer, NDManager manager) {
+        this(model, grid, noise, random, observer, manager, null);
+    }
 }

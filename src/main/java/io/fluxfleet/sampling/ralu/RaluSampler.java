@@ -35,10 +35,6 @@ public final class RaluSampler implements Sampler {
     private final RaluPreset preset;
 
     public RaluSampler(RaluPreset preset) {
-        if (preset.imageSpaceEdges()) {
-            throw new IllegalArgumentException("image-space edge scoring is not available in this build; "
-                    + "use latent edge scoring (the default)");
-        }
         this.preset = preset;
     }
 
@@ -99,7 +95,7 @@ public final class RaluSampler implements Sampler {
         // Stage 2: score edges of x0_hat, upsample the top r share, re-noise.
         float sigmaEnd = sigmas[0][sigmas[0].length - 1];
         NDArray x0 = last[0].sub(last[1].mul(sigmaEnd));
-        float[] scores = EdgeScore.latent(low.unpack(x0));
+        float[] scores = edgeScores(ctx, low, x0);
         int k = (int) Math.floor(preset.upsampleRatio() * low.tokens());
         int[] chosen = GridOps.topK(scores, k, tieRanks(ctx.random(), low.tokens()));
         boolean[] isChosen = new boolean[low.tokens()];
@@ -152,6 +148,17 @@ public final class RaluSampler implements Sampler {
         report.add(new SamplingResult.Stage(preset.steps()[2], grid.tokens()));
         last[1].close();
         return new SamplingResult(last[0], report);
+    }
+
+    /** Latent Sobel scores by default; Canny on the decoded estimate when the preset asks. */
+    private float[] edgeScores(SamplingContext ctx, LatentGrid low, NDArray x0) {
+        if (!preset.imageSpaceEdges()) {
+            return EdgeScore.latent(low.unpack(x0));
+        }
+        if (ctx.decoder() == null) {
+            throw new IllegalStateException("image-space edge scoring needs a VAE decoder in the sampling context");
+        }
+        return ImageEdgeScore.canny(ctx.decoder().decode(low.unpack(x0)), low.rows(), low.cols());
     }
 
     /** Euler over one stage's sigmas; returns {final state, last velocity}. */

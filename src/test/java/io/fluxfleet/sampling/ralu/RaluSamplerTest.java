@@ -211,4 +211,75 @@ class RaluSamplerTest {
             }
         }
     }
+
+    /** A decoder whose image always has one vertical edge at x = 64 (a "picture" of the latent grid). */
+    static java.awt.image.BufferedImage edgeImage(int w, int h) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 64; x < w; x++) {
+                img.setRGB(x, y, 0xFFFFFF);
+            }
+        }
+        return img;
+    }
+
+    @Test
+    void cannyCountsEdgePixelsPerToken() {
+        float[] score = ImageEdgeScore.canny(edgeImage(128, 96), 6, 8); // 16 x 16 pixels per token
+        for (int r = 0; r < 6; r++) {
+            assertTrue(score[r * 8 + 3] + score[r * 8 + 4] >= 8, "the edge crosses row " + r);
+            for (int c = 0; c < 8; c++) {
+                if (c != 3 && c != 4) {
+                    assertEquals(0f, score[r * 8 + c], "no edge at token " + r + "," + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void faintStepsAreBelowTheCannyThresholds() {
+        java.awt.image.BufferedImage faint = new java.awt.image.BufferedImage(128, 96,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 96; y++) {
+            for (int x = 64; x < 128; x++) {
+                faint.setRGB(x, y, 0x0A0A0A); // a 10-level step: Sobel response 40 < 100
+            }
+        }
+        for (float v : ImageEdgeScore.canny(faint, 6, 8)) {
+            assertEquals(0f, v);
+        }
+    }
+
+    @Test
+    void imageSpaceScoringUpsamplesWhereTheDecodedImageHasEdges() {
+        LatentGrid grid = LatentGrid.forImage(256, 192); // low-res grid 6 x 8
+        RaluPreset p = RaluPreset.ralu7x().withImageSpaceEdges(true);
+        try (NDManager m = NDManager.newBaseManager()) {
+            RecordingModel model = new RecordingModel();
+            SeededStreams r = new SeededStreams(2);
+            NDArray noise = grid.pack(r.normal("initial-noise", new Shape(1, 16, 24, 32), m));
+            List<Shape> decoded = new ArrayList<>();
+            SamplingContext ctx = new SamplingContext(model, grid, noise, r, StepObserver.NONE, m, latent -> {
+                decoded.add(latent.getShape());
+                return edgeImage(128, 96);
+            });
+            new RaluSampler(p).sample(ctx);
+            assertEquals(List.of(new Shape(1, 16, 12, 16)), decoded, "the low-res x0 estimate is decoded once");
+            float[] stage2 = model.ids.get(2);
+            java.util.Set<Integer> upsampled = new java.util.HashSet<>();
+            for (int t = 48 - 9; t < stage2.length / 3; t++) {
+                upsampled.add((int) Math.floor(stage2[t * 3 + 1]) * 8 + (int) Math.floor(stage2[t * 3 + 2]));
+            }
+            float[] score = ImageEdgeScore.canny(edgeImage(128, 96), 6, 8);
+            for (int token = 0; token < 48; token++) {
+                if (score[token] > 0) {
+                    assertTrue(upsampled.contains(token), "edge token " + token + " is upsampled early");
+                }
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(new RaluSampler(p),
+                    new RecordingModel(), grid, 1, m));
+            assertTrue(e.getMessage().contains("needs a VAE decoder"));
+        }
+    }
 }
