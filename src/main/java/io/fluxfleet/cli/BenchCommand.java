@@ -119,7 +119,8 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             FluxConfig config = StepBenchmark.benchmarkConfig(hidden, doubleBlocks, singleBlocks);
-            List<io.fluxfleet.sampling.Sampler> list = samplers.stream().map(Samplers::sampler).toList();
+            List<io.fluxfleet.sampling.Sampler> list = samplers.stream()
+                    .map(n -> io.fluxfleet.sampling.SamplerPresets.create(n, false, null)).toList();
             io.fluxfleet.bench.SamplerBenchmark bench = new io.fluxfleet.bench.SamplerBenchmark(config, 512);
             io.fluxfleet.flux.vae.VaeConfig vaeConfig = io.fluxfleet.flux.TinyCheckpoint.vaeConfig();
             List<List<io.fluxfleet.bench.ContactSheet.Tile>> sheetRows = new java.util.ArrayList<>();
@@ -165,21 +166,6 @@ final class BenchCommand {
                 System.out.println("\nsheet: " + sheet.toAbsolutePath());
             }
             return 0;
-        }
-
-        static io.fluxfleet.sampling.Sampler sampler(String name) {
-            if (name.equals("none")) {
-                return new io.fluxfleet.sampling.euler.EulerSampler(50, true);
-            }
-            io.fluxfleet.sampling.jit.JitPreset jit = io.fluxfleet.sampling.jit.JitPreset.named(name);
-            if (jit != null) {
-                return new io.fluxfleet.sampling.jit.JitSampler(jit);
-            }
-            io.fluxfleet.sampling.ralu.RaluPreset ralu = io.fluxfleet.sampling.ralu.RaluPreset.named(name);
-            if (ralu != null) {
-                return new io.fluxfleet.sampling.ralu.RaluSampler(ralu);
-            }
-            throw new IllegalArgumentException("unknown sampler " + name);
         }
     }
 

@@ -32,8 +32,12 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--height", defaultValue = "1024")
     int height;
 
-    @Option(names = "--steps", description = "Denoising steps (default: 50 for dev, 4 for schnell)")
+    @Option(names = "--steps", description = "Steps of the baseline sampler (default: 50 for dev, 4 for schnell)")
     Integer steps;
+
+    @Option(names = {"-a", "--acceleration"}, defaultValue = "none",
+            description = "none, jit-4x, jit-7x, ralu-4x, ralu-5x or ralu-7x (default: ${DEFAULT-VALUE})")
+    String acceleration;
 
     @Option(names = "--seed", defaultValue = "0")
     long seed;
@@ -57,7 +61,7 @@ final class RenderCommand implements Callable<Integer> {
                 dir.variant().name().toLowerCase(), policy.device());
         try (FluxPipeline pipeline = FluxPipeline.load(dir, policy)) {
             long loadMs = (System.nanoTime() - t0) / 1_000_000;
-            Sampler sampler = pipeline.defaultSampler(steps);
+            Sampler sampler = pipeline.sampler(acceleration, steps);
             ProgressBar bar = new ProgressBar(System.err);
             RenderResult result = pipeline.render(request, sampler, bar);
             bar.finish();
@@ -66,9 +70,9 @@ final class RenderCommand implements Callable<Integer> {
             }
             ImageIO.write(result.image(), "png", output.toFile());
             RenderResult.Timings t = result.timings();
-            System.err.printf("load %d ms | text %d ms | denoise %d ms (%d steps, %.2f steps/s) | decode %d ms%n",
-                    loadMs, t.textEncodeMs(), t.denoiseMs(), result.steps(),
-                    result.steps() * 1000.0 / Math.max(1, t.denoiseMs()), t.decodeMs());
+            System.err.printf("load %d ms | text %d ms | denoise %d ms (%s, %d model calls, %d token evaluations)"
+                    + " | decode %d ms%n", loadMs, t.textEncodeMs(), t.denoiseMs(), result.sampler(), result.steps(),
+                    result.tokenEvaluations(), t.decodeMs());
             System.out.println(output.toAbsolutePath());
         }
         return 0;

@@ -18,11 +18,11 @@ import io.fluxfleet.flux.transformer.FluxTransformer;
 import io.fluxfleet.flux.vae.VaeDecoder;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplerPresets;
 import io.fluxfleet.sampling.SamplingContext;
 import io.fluxfleet.sampling.SamplingResult;
 import io.fluxfleet.sampling.SeededStreams;
 import io.fluxfleet.sampling.StepObserver;
-import io.fluxfleet.sampling.euler.EulerSampler;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.TensorSource;
 import java.awt.image.BufferedImage;
@@ -110,8 +110,12 @@ public final class FluxPipeline implements AutoCloseable {
 
     /** The baseline sampler with the model's defaults (dev: 50 shifted steps; schnell: 4 plain). */
     public Sampler defaultSampler(Integer steps) {
-        boolean dev = model.variant() == FluxModelDirectory.Variant.DEV;
-        return new EulerSampler(steps != null ? steps : dev ? 50 : 4, dev);
+        return sampler("none", steps);
+    }
+
+    /** A named sampler (none, jit-4x, ralu-7x, ...) fitted to this model (schnell: distilled budgets). */
+    public Sampler sampler(String acceleration, Integer steps) {
+        return SamplerPresets.create(acceleration, model.variant() == FluxModelDirectory.Variant.SCHNELL, steps);
     }
 
     public RenderResult render(RenderRequest request, Sampler sampler, StepObserver observer) {

@@ -85,4 +85,18 @@ class SamplingBasicsTest {
             assertEquals(2, model.tokenEvaluations());
         }
     }
+
+    @Test
+    void presetsByName() {
+        assertEquals("jit-7x", SamplerPresets.create("jit-7x", false, null).name());
+        assertEquals(11, SamplerPresets.create("jit-7x", false, null).steps(new LatentGrid(4, 4)));
+        assertEquals(15, SamplerPresets.create("ralu-5x", false, null).steps(new LatentGrid(4, 4)));
+        assertEquals(4, SamplerPresets.create("ralu-5x", true, null).steps(new LatentGrid(4, 4)), "schnell: 1/1/2");
+        assertEquals(50, SamplerPresets.create("none", false, null).steps(new LatentGrid(4, 4)));
+        assertEquals(4, SamplerPresets.create("none", true, null).steps(new LatentGrid(4, 4)));
+        assertEquals(7, SamplerPresets.create("none", false, 7).steps(new LatentGrid(4, 4)));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SamplerPresets.create("jit-9x", false, null));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("known: none, jit-4x"));
+    }
 }
