@@ -1,0 +1,58 @@
+package io.fluxfleet.worker;
+
+import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.job.JobJson;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+
+/**
+ * Publishes lifecycle events on the events channel: Kafka key = jobId, value = the event JSON of
+ * {@link JobJson}, CloudEvents attributes (binary mode, {@code ce_*} headers): type
+ * {@code io.fluxfleet.job.*}, source {@code /fluxfleet/worker/<workerId>}, a fresh id, subject jobId.
+ */
+@ApplicationScoped
+public class EventPublisher {
+
+    @Inject
+    @Channel("events")
+    MutinyEmitter<byte[]> emitter;
+
+    @Inject
+    WorkerIdentity identity;
+
+    /**
+     * Sends one event; the Uni completes when the broker acknowledged it.
+     *
+     * @param key the Kafka key: the event's jobId, or the job record's key when the jobId is unknown
+     */
+    public Uni<Void> publish(JobEvent event, String key) {
+        OutgoingCloudEventMetadata<Object> cloudEvent = OutgoingCloudEventMetadata.builder()
+                .withId(UUID.randomUUID().toString())
+                .withType(event.cloudEventType())
+                .withSource(URI.create(JobEvent.source(identity.id())))
+                .withSubject(key)
+                .withTimestamp(event.timestamp().atZone(ZoneOffset.UTC))
+                .withDataContentType("application/json")
+                .build();
+        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
+        Message<byte[]> message = Message.of(JobJson.writeEvent(event), Metadata.of(cloudEvent, kafka));
+        return emitter.sendMessage(message);
+    }
+
+    /** Sends without waiting (progress): the producer keeps per-partition order, so it still precedes the terminal event. */
+    public void publishAndForget(JobEvent event, String key) {
+        publish(event, key).subscribe().with(ok -> { }, failure ->
+                org.jboss.logging.Logger.getLogger(EventPublisher.class)
+                        .warnf("could not publish %s for %s: %s", event.cloudEventType(), key, failure.toString()));
+    }
+}

@@ -1,0 +1,144 @@
+package io.fluxfleet.worker;
+
+import io.fluxfleet.job.JobValidator;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The worker's settings ({@code fluxfleet.*} in application.properties, or environment variables
+ * such as {@code FLUXFLEET_MODEL_DIR}, {@code FLUXFLEET_SLOTS}). Kafka and S3 connections are
+ * configured the Quarkus way ({@code kafka.bootstrap.servers}, {@code quarkus.minio.*}).
+ */
+@ConfigMapping(prefix = "fluxfleet")
+public interface FleetConfig {
+
+    /** A FLUX.1 directory (diffusers or original layout) or a tiny checkpoint; loaded once per slot. */
+    Path modelDir();
+
+    /**
+     * Device slots, one model replica and one job in flight each: {@code cpu}, or CUDA devices
+     * ({@code cuda:0,cuda:1}). {@code smallrye.messaging.worker.render-pool.max-concurrency} must be
+     * the same number (checked at startup).
+     */
+    @WithDefault("cpu")
+    List<String> slots();
+
+    /** Kernel implementation of the engine: AUTO, FUSED or COMPOSED. */
+    @WithDefault("AUTO")
+    String kernels();
+
+    /** Preset of requests that name none: none, jit-4x, jit-7x, ralu-4x, ralu-5x or ralu-7x. */
+    @WithDefault("jit-4x")
+    String defaultAcceleration();
+
+    /** The id in events and the CloudEvents source; default {@code <hostname>-<pid>}. */
+    Optional<String> workerId();
+
+    Progress progress();
+
+    Topics topics();
+
+    Storage storage();
+
+    Limits limits();
+
+    Render render();
+
+    Warmup warmup();
+
+    interface Progress {
+        /** A progress event at most every N denoising steps (steps N, 2N, ...). */
+        @WithDefault("1")
+        int everySteps();
+    }
+
+    /** Topic names; the channels read them ({@code mp.messaging.*.topic=${fluxfleet.topics.*}}). */
+    interface Topics {
+        @WithDefault("fluxfleet.jobs")
+        String jobs();
+
+        @WithDefault("fluxfleet.events")
+        String events();
+    }
+
+    interface Storage {
+        /** Bucket of requests that name none; always allowed. */
+        @WithDefault("fluxfleet-renders")
+        String bucket();
+
+        /** Create the default bucket at startup when it does not exist. */
+        @WithDefault("true")
+        boolean createBucket();
+
+        /** Validity of the presigned GET URL in the completed event; 0 for none. */
+        @WithDefault("PT1H")
+        Duration presignExpiry();
+    }
+
+    /** Request limits, mapped onto {@link JobValidator.Limits}. */
+    interface Limits {
+        @WithDefault("2000")
+        int maxPromptLength();
+
+        @WithDefault("2097152")
+        long maxPixels();
+
+        @WithDefault("4096")
+        int maxSide();
+
+        @WithDefault("100")
+        int maxSteps();
+
+        @WithDefault("65536")
+        int maxRequestBytes();
+
+        /** Buckets a request may name besides the default one; empty: any. */
+        Optional<Set<String>> allowedBuckets();
+
+        /** Key prefixes (and their sub-prefixes) a request may use, the default "renders" included; empty: any. */
+        Optional<Set<String>> allowedKeyPrefixes();
+
+        default JobValidator.Limits toValidatorLimits(String defaultBucket) {
+            Set<String> buckets = allowedBuckets().map(b -> {
+                java.util.Set<String> all = new java.util.HashSet<>(b);
+                all.add(defaultBucket);
+                return (Set<String>) all;
+            }).orElse(Set.of());
+            return new JobValidator.Limits(maxPromptLength(), maxPixels(), maxSide(), maxSteps(), buckets,
+                    allowedKeyPrefixes().orElse(Set.of()), maxRequestBytes());
+        }
+    }
+
+    interface Render {
+        /**
+         * The longest a render may take; a job still denoising after this fails with RENDER_FAILED.
+         * {@code mp.messaging.incoming.jobs.throttled.unprocessed-record-max-age.ms} must be larger
+         * (checked at startup), or SmallRye marks the channel unhealthy during long renders.
+         */
+        @WithDefault("PT30M")
+        Duration timeout();
+
+        /** How long a publish of a started/completed/failed event may take before the job is nacked. */
+        @WithDefault("PT30S")
+        Duration publishTimeout();
+    }
+
+    interface Warmup {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("64")
+        int width();
+
+        @WithDefault("64")
+        int height();
+
+        @WithDefault("2")
+        int steps();
+    }
+}

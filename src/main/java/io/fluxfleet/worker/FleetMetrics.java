@@ -1,0 +1,102 @@
+package io.fluxfleet.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker's Micrometer meters (Prometheus at /q/metrics):
+ * <ul>
+ *   <li>{@code fluxfleet_jobs_total{outcome=completed|failed|rejected, code}}: jobs by outcome;</li>
+ *   <li>{@code fluxfleet_render_seconds{acceleration}}: engine render time (text encoding, denoising,
+ *       decoding) histogram by preset;</li>
+ *   <li>{@code fluxfleet_queue_wait_seconds}: from the Kafka record's timestamp to pickup;</li>
+ *   <li>{@code fluxfleet_job_overhead_seconds}: everything a job costs besides the render (validate,
+ *       events, encode, upload), per job;</li>
+ *   <li>{@code fluxfleet_steps_per_second}, {@code fluxfleet_token_evaluations_total},
+ *       {@code fluxfleet_flops_saved_fraction}, {@code fluxfleet_engine_renders_total} (renders
+ *       the engine started for jobs; warm-ups excluded), {@code fluxfleet_slots_busy}.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class FleetMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    SlotPool slots;
+
+    private Counter engineRenders;
+    private Counter tokenEvaluations;
+    private Timer queueWait;
+    private Timer overhead;
+    private DistributionSummary stepsPerSecond;
+    private DistributionSummary flopsSaved;
+
+    @PostConstruct
+    void init() {
+        engineRenders = Counter.builder("fluxfleet.engine.renders")
+                .description("Renders the engine started for jobs (warm-ups excluded)").register(registry);
+        tokenEvaluations = Counter.builder("fluxfleet.token.evaluations")
+                .description("Image tokens sent through the transformer").register(registry);
+        queueWait = Timer.builder("fluxfleet.queue.wait")
+                .description("From the job record's Kafka timestamp to pickup by a worker")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofHours(1)).register(registry);
+        overhead = Timer.builder("fluxfleet.job.overhead")
+                .description("Per job, the fleet's own time: validate, events, encode, upload (render excluded)")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        stepsPerSecond = DistributionSummary.builder("fluxfleet.steps.per.second")
+                .description("Denoising steps per second of each render").register(registry);
+        flopsSaved = DistributionSummary.builder("fluxfleet.flops.saved.fraction")
+                .description("Transformer FLOPs saved vs 50 full steps, per job").register(registry);
+        Gauge.builder("fluxfleet.slots.busy", slots, SlotPool::busySlots)
+                .description("Slots rendering a job").register(registry);
+        Gauge.builder("fluxfleet.slots", slots, s -> s.slots().size())
+                .description("Configured device slots").register(registry);
+    }
+
+    public void job(String outcome, String code) {
+        registry.counter("fluxfleet.jobs", "outcome", outcome, "code", code).increment();
+    }
+
+    public void engineRenderStarted() {
+        engineRenders.increment();
+    }
+
+    /** Renders the engine started for jobs since startup (warm-ups excluded). */
+    public long engineRenders() {
+        return (long) engineRenders.count();
+    }
+
+    public void rendered(String acceleration, long renderNanos, int steps, long denoiseMs, long evaluations,
+            double flopsSavedFraction) {
+        Timer.builder("fluxfleet.render").description("Engine render time (text encoding, denoising, decoding)")
+                .tag("acceleration", acceleration).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofHours(1))
+                .register(registry).record(renderNanos, TimeUnit.NANOSECONDS);
+        if (denoiseMs > 0) {
+            stepsPerSecond.record(steps * 1000.0 / denoiseMs);
+        }
+        tokenEvaluations.increment(evaluations);
+        flopsSaved.record(flopsSavedFraction);
+    }
+
+    public void queueWait(long millis) {
+        queueWait.record(millis, TimeUnit.MILLISECONDS);
+    }
+
+    public void overhead(long nanos) {
+        overhead.record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,197 @@
+package io.fluxfleet.worker;
+
+import io.fluxfleet.flux.FluxModelDirectory;
+import io.fluxfleet.flux.FluxPipeline;
+import io.fluxfleet.flux.RenderRequest;
+import io.fluxfleet.job.Model;
+import io.fluxfleet.tensor.ComputePolicy;
+import io.fluxfleet.tensor.Kernels;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The device slots of this worker. At startup a background thread opens the model directory, loads
+ * one replica per slot and renders a tiny warm-up image on each; a slot takes jobs only once warm,
+ * and readiness stays down until every slot is (see {@link FleetHealth}). Jobs borrow a slot with
+ * {@link #acquire} and give it back with {@link #release}: one job in flight per slot.
+ */
+@ApplicationScoped
+public class SlotPool {
+
+    private static final Logger LOG = Logger.getLogger(SlotPool.class);
+
+    @Inject
+    FleetConfig config;
+
+    private final List<Slot> slots = new ArrayList<>();
+    private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
+    private final CountDownLatch loaded = new CountDownLatch(1);
+    private volatile FluxModelDirectory model;
+    private volatile String modelError;
+    private volatile boolean stopping;
+    private volatile long loadMs = -1;
+
+    void onStart(@Observes StartupEvent event) {
+        for (String device : config.slots()) {
+            slots.add(new Slot(slots.size(), device.trim()));
+        }
+        Thread loader = new Thread(this::loadAll, "fluxfleet-model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void loadAll() {
+        long t0 = System.nanoTime();
+        try {
+            model = FluxModelDirectory.open(config.modelDir());
+            LOG.infof("model %s (%s, %s layout) on %d slot(s): %s", config.modelDir(), served().wireName(),
+                    model.diffusersLayout() ? "diffusers" : "original", slots.size(), config.slots());
+        } catch (RuntimeException e) {
+            modelError = "cannot open model directory " + config.modelDir() + ": " + e.getMessage();
+            LOG.error(modelError, e);
+            slots.forEach(s -> s.broken(modelError));
+            loaded.countDown();
+            return;
+        }
+        for (Slot slot : slots) {
+            if (stopping) {
+                break;
+            }
+            try {
+                long s0 = System.nanoTime();
+                ComputePolicy policy = ComputePolicy.forDevice(ComputePolicy.parseDevice(slot.device()),
+                        Kernels.Choice.parse(config.kernels()));
+                slot.loaded(FluxPipeline.load(model, policy));
+                long s1 = System.nanoTime();
+                if (config.warmup().enabled()) {
+                    FluxPipeline pipeline = slot.pipeline();
+                    pipeline.render(new RenderRequest("warm-up", config.warmup().width(), config.warmup().height(), 0L,
+                            3.5f), pipeline.defaultSampler(config.warmup().steps()), (step, total, sigma, evals) -> { });
+                }
+                long s2 = System.nanoTime();
+                slot.ready();
+                free.add(slot);
+                LOG.infof("slot %d (%s) ready: loaded in %d ms, warm-up %d ms", slot.index(), slot.device(),
+                        (s1 - s0) / 1_000_000, (s2 - s1) / 1_000_000);
+            } catch (RuntimeException | Error e) {
+                slot.broken(e.toString());
+                LOG.errorf(e, "slot %d (%s) failed to load", slot.index(), slot.device());
+            }
+        }
+        loadMs = (System.nanoTime() - t0) / 1_000_000;
+        loaded.countDown();
+    }
+
+    /** The model this worker serves, known once the directory is open; null before. */
+    public Model served() {
+        FluxModelDirectory dir = model;
+        if (dir == null) {
+            return null;
+        }
+        return dir.variant() == FluxModelDirectory.Variant.DEV ? Model.DEV : Model.SCHNELL;
+    }
+
+    public FluxModelDirectory model() {
+        return model;
+    }
+
+    /** Waits until the model directory is open (or failed); the served model is known afterwards. */
+    public boolean awaitModelOpen(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (model == null && modelError == null && System.nanoTime() < deadline) {
+            if (loaded.await(20, TimeUnit.MILLISECONDS)) {
+                break;
+            }
+        }
+        return model != null;
+    }
+
+    public String modelError() {
+        return modelError;
+    }
+
+    /** True once every slot is loaded and warm. */
+    public boolean allReady() {
+        return loaded.getCount() == 0 && !slots.isEmpty()
+                && slots.stream().allMatch(s -> s.state() == Slot.State.IDLE || s.state() == Slot.State.BUSY);
+    }
+
+    /** True once loading finished, whatever the outcome. */
+    public boolean loadingDone() {
+        return loaded.getCount() == 0;
+    }
+
+    public long loadMs() {
+        return loadMs;
+    }
+
+    public List<Slot> slots() {
+        return List.copyOf(slots);
+    }
+
+    public long busySlots() {
+        return slots.stream().filter(s -> s.state() == Slot.State.BUSY).count();
+    }
+
+    /**
+     * A free, warm slot, marked busy with {@code jobId}; waits while every slot is busy or still
+     * loading. Null after {@code timeout}, or at once when no slot can ever be free (all broken).
+     */
+    public Slot acquire(String jobId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!stopping) {
+            Slot slot = free.poll(200, TimeUnit.MILLISECONDS);
+            if (slot != null) {
+                slot.busy(jobId);
+                return slot;
+            }
+            if (loadingDone() && slots.stream().allMatch(s -> s.state() == Slot.State.BROKEN)) {
+                return null;
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    public void release(Slot slot) {
+        slot.idle();
+        free.add(slot);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        // Let renders in flight finish before their pipelines go (their handlers hold the slots).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (busySlots() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Slot slot : slots) {
+            FluxPipeline pipeline = slot.pipeline();
+            if (pipeline != null && slot.state() != Slot.State.BUSY) {
+                try {
+                    pipeline.close();
+                } catch (RuntimeException e) {
+                    LOG.debugf(e, "closing slot %d", slot.index());
+                }
+            }
+            slot.closed();
+        }
+    }
+}
