@@ -98,6 +98,21 @@ public final class ObjectStore {
         }
     }
 
+    /** The object's bytes, or empty when there is no such object (or bucket). */
+    public Optional<byte[]> get(String bucket, String key) {
+        try (var in = client.getObject(io.minio.GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return Optional.of(in.readAllBytes());
+        } catch (ErrorResponseException e) {
+            String code = e.errorResponse().code();
+            if ("NoSuchKey".equals(code) || "NoSuchBucket".equals(code) || "NoSuchObject".equals(code)) {
+                return Optional.empty();
+            }
+            throw new StorageException("cannot get s3://" + bucket + "/" + key + ": " + code, e);
+        } catch (Exception e) {
+            throw new StorageException("cannot get s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
     public boolean exists(String bucket, String key) {
         return stat(bucket, key).isPresent();
     }

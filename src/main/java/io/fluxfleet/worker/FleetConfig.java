@@ -64,6 +64,81 @@ public interface FleetConfig {
 
         @WithDefault("fluxfleet.events")
         String events();
+
+        /** Jobs waiting for another attempt (one delay tier; the record carries its not-before time). */
+        @WithDefault("fluxfleet.jobs.retry")
+        String retry();
+
+        /** Jobs given up on, with the reason and every attempt's error (headers, docs/reliability.md). */
+        @WithDefault("fluxfleet.jobs.dlq")
+        String dlq();
+
+        /** Control requests, key jobId, value {"type":"cancel"}. */
+        @WithDefault("fluxfleet.control")
+        String control();
+
+        /** Compacted: key jobId, value {attempts, firstSeen, lastWorker}, written when a render starts. */
+        @WithDefault("fluxfleet.attempts")
+        String attempts();
+    }
+
+    Reliability reliability();
+
+    Shutdown shutdown();
+
+    /** Graceful shutdown on SIGTERM (docs/reliability.md). */
+    interface Shutdown {
+        /**
+         * How long a stopping worker lets the render in flight finish (its record is then committed);
+         * after that the job is left uncommitted and another worker takes it. Keep
+         * terminationGracePeriodSeconds above it.
+         */
+        @WithDefault("PT2M")
+        Duration grace();
+    }
+
+    /** Retries, dead letters, crash-loop cap, cancellation, upload retries (docs/reliability.md). */
+    interface Reliability {
+        /** Attempts of a job with transient failures before it is dead-lettered with RETRIES_EXHAUSTED. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Delay before the second attempt; doubled for each further one, capped by maxBackoff. */
+        @WithDefault("PT2S")
+        Duration backoff();
+
+        @WithDefault("PT1M")
+        Duration maxBackoff();
+
+        /** Renders started for one jobId (attempts topic) at which the next worker dead-letters it: CRASH_LOOP. */
+        @WithDefault("3")
+        int crashLoopCap();
+
+        /** PUTs of the image / sidecar before the job is handed to the retry topic (the image is kept meanwhile). */
+        @WithDefault("6")
+        int uploadAttempts();
+
+        /** First pause between upload attempts; doubled each time, capped at 8 s. */
+        @WithDefault("PT0.5S")
+        Duration uploadBackoff();
+
+        /** How long a cancel request is remembered. */
+        @WithDefault("PT1H")
+        Duration cancelTtl();
+
+        /** At most this many cancelled jobIds are remembered (oldest dropped first). */
+        @WithDefault("10000")
+        int cancelMaxEntries();
+
+        /** Consecutive device (non-OOM CUDA) errors after which liveness goes DOWN. */
+        @WithDefault("2")
+        int deviceErrorsForDown();
+
+        /**
+         * Test-only engine fault triggers in prompts (docs/reliability.md): never enable in production.
+         */
+        @WithDefault("false")
+        boolean testHooks();
     }
 
     interface Storage {

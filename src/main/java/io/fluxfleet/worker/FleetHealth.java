@@ -76,9 +76,17 @@ public final class FleetHealth {
         @Inject
         SlotPool pool;
 
+        @Inject
+        EngineFailures engine;
+
         @Override
         public HealthCheckResponse call() {
             HealthCheckResponseBuilder builder = HealthCheckResponse.named("fluxfleet-slots").up();
+            if (engine != null && !engine.live()) {
+                builder.withData("device", "DOWN after " + engine.consecutiveDeviceErrors()
+                        + " consecutive device errors: " + engine.lastDeviceError());
+                builder.down();
+            }
             for (Slot slot : pool.slots()) {
                 String text = slot.device() + " " + slot.state()
                         + (slot.currentJob() != null ? " " + slot.currentJob() : "")

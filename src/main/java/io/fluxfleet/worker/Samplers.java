@@ -1,22 +1,26 @@
 package io.fluxfleet.worker;
 
+import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.job.Acceleration;
+import io.fluxfleet.job.JobRequest;
+import io.fluxfleet.sampling.CustomPresets;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.sampling.SamplerPresets;
 import io.fluxfleet.sampling.euler.EulerSampler;
 import io.fluxfleet.sampling.jit.JitPreset;
 import io.fluxfleet.sampling.jit.JitSampler;
+import io.fluxfleet.sampling.ralu.RaluSampler;
 import java.util.Arrays;
 import java.util.List;
 
 /** Which presets this fleet can run (those of {@link SamplerPresets}), and what they need. */
 final class Samplers {
 
-    /** The presets with a sampler today; {@code custom} arrives through the same interface later. */
+    /** The named presets of {@link SamplerPresets}, and {@code custom} (JiT or RALU parameters in the job). */
     static final List<Acceleration> AVAILABLE = Arrays.stream(Acceleration.values())
-            .filter(a -> SamplerPresets.NAMES.contains(a.wireName())).toList();
+            .filter(a -> a == Acceleration.CUSTOM || SamplerPresets.NAMES.contains(a.wireName())).toList();
 
     private Samplers() {
     }
@@ -44,12 +48,40 @@ final class Samplers {
         return null;
     }
 
-    /** none: the baseline Euler sampler with the request's steps; the others: their preset, fitted to the model. */
-    static Sampler create(Acceleration acceleration, FluxPipeline pipeline, int steps) {
+    /**
+     * Why a job's custom preset cannot be used (its first problem, naming the field), or null; checked
+     * before a slot is taken so a bad preset never reaches the engine.
+     */
+    static String customProblem(JobRequest request, Acceleration acceleration, boolean distilled) {
+        if (acceleration != Acceleration.CUSTOM) {
+            return null;
+        }
+        try {
+            Sampler sampler = custom(request, distilled);
+            if (sampler instanceof RaluSampler && (request.width() % 32 != 0 || request.height() % 32 != 0)) {
+                return "a custom RALU preset needs width and height multiples of 32, got " + request.width() + "x"
+                        + request.height();
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** none: the baseline Euler sampler with the request's steps; custom: the job's own preset; the others: theirs. */
+    static Sampler create(JobRequest request, Acceleration acceleration, FluxPipeline pipeline) {
         if (!available(acceleration)) {
             throw new IllegalArgumentException(unavailableMessage(acceleration));
         }
-        return pipeline.sampler(acceleration.wireName(), acceleration == Acceleration.NONE ? steps : null);
+        if (acceleration == Acceleration.CUSTOM) {
+            return custom(request, pipeline.model().variant() == FluxModelDirectory.Variant.SCHNELL);
+        }
+        return pipeline.sampler(acceleration.wireName(), acceleration == Acceleration.NONE ? request.steps() : null);
+    }
+
+    private static Sampler custom(JobRequest request, boolean distilled) {
+        return CustomPresets.parse(request.custom(), distilled,
+                LatentGrid.forImage(request.width(), request.height()).tokens());
     }
 
     /**

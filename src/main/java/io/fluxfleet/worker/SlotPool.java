@@ -173,7 +173,7 @@ public class SlotPool {
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         // Let renders in flight finish before their pipelines go (their handlers hold the slots).
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + config.shutdown().grace().toNanos();
         while (busySlots() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);

@@ -32,6 +32,12 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
 
     private Path workDir;
     private LocalStack stack;
+    private static volatile LocalStack current;
+
+    /** The running stack (to stop and start the broker or the S3 server in a test). */
+    public static LocalStack stack() {
+        return current;
+    }
 
     @Override
     public Map<String, String> start() {
@@ -39,6 +45,7 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
             workDir = Files.createTempDirectory("fluxfleet-worker-test");
             stack = LocalStack.start(workDir.resolve("stack"),
                     LocalStack.Settings.defaults().withDefaultPartitions(PARTITIONS));
+            current = stack;
             createTopics(stack.bootstrapServers(), List.of(JOBS_TOPIC, EVENTS_TOPIC), PARTITIONS);
             Path model = workDir.resolve("tiny-model");
             TinyCheckpoint.write(model, TinyCheckpoint.Format.DIFFUSERS);
@@ -53,6 +60,10 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
             config.put("fluxfleet.topics.jobs", JOBS_TOPIC);
             config.put("fluxfleet.topics.events", EVENTS_TOPIC);
             config.put("fluxfleet.storage.bucket", BUCKET);
+            config.put("fluxfleet.limits.allowed-buckets", BUCKET + ",other-renders");
+            // Reliability tests: short backoff, and the test-only engine fault triggers (docs/reliability.md).
+            config.put("fluxfleet.reliability.backoff", "PT0.3S");
+            config.put("fluxfleet.reliability.test-hooks", "true");
             return config;
         } catch (IOException e) {
             stop();
@@ -63,6 +74,7 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         if (stack != null) {
+            current = null;
             stack.close();
             stack = null;
         }

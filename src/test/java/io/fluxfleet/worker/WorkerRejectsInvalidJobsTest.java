@@ -55,10 +55,21 @@ class WorkerRejectsInvalidJobsTest {
         cases.put("model-" + run, Map.entry(job("model-" + run, "\"model\": \"sdxl\""), ErrorCode.UNKNOWN_MODEL));
         cases.put("dotdot-" + run, Map.entry(job("dotdot-" + run, "\"output\": {\"keyPrefix\": \"renders/../secrets\"}"),
                 ErrorCode.INVALID_OUTPUT));
-        // Valid requests this worker cannot serve are refused before a slot too: a preset without a
-        // sampler yet, RALU at a size it cannot halve, a model not served, a passed deadline.
+        // The abuse limits, each end to end once
+        cases.put("long-prompt-" + run, Map.entry("{\"jobId\": \"long-prompt-" + run + "\", \"prompt\": \""
+                + "a".repeat(2001) + "\"}", ErrorCode.PROMPT_TOO_LONG));
+        cases.put("steps-" + run, Map.entry(job("steps-" + run, "\"steps\": 101").replace("\"steps\": 2, ", ""),
+                ErrorCode.TOO_MANY_STEPS));
+        cases.put("bucket-" + run, Map.entry(job("bucket-" + run, "\"output\": {\"bucket\": \"someone-elses\"}"),
+                ErrorCode.INVALID_OUTPUT));
+        cases.put("absolute-" + run, Map.entry(job("absolute-" + run, "\"output\": {\"keyPrefix\": \"/etc/renders\"}"),
+                ErrorCode.INVALID_OUTPUT));
+        cases.put("huge-" + run, Map.entry("{\"jobId\": \"huge-" + run + "\", \"prompt\": \"x\", \"labels\": {\"pad\": \""
+                + "p".repeat(70_000) + "\"}}", ErrorCode.REQUEST_TOO_LARGE));
+        // Valid requests this worker cannot serve are refused before a slot too: a custom preset the
+        // samplers reject, RALU at a size it cannot halve, a model not served, a passed deadline.
         cases.put("custom-" + run, Map.entry(job("custom-" + run, "\"acceleration\": \"custom\", \"custom\": {\"k\": 1}"),
-                ErrorCode.UNKNOWN_ACCELERATION));
+                ErrorCode.INVALID_FIELD));
         cases.put("ralu-80-" + run, Map.entry(job("ralu-80-" + run,
                 "\"acceleration\": \"ralu-5x\", \"width\": 80, \"height\": 64"), ErrorCode.INVALID_SIZE));
         cases.put("schnell-" + run, Map.entry(job("schnell-" + run, "\"model\": \"schnell\""), ErrorCode.UNKNOWN_MODEL));
@@ -95,7 +106,7 @@ class WorkerRejectsInvalidJobsTest {
         // Broken JSON with a readable jobId: the contract reports it
         assertEquals("cut-json-" + run, events.get("cut-json-" + run).get(0).event().jobId());
         JobEvent.Failed custom = (JobEvent.Failed) events.get("custom-" + run).get(0).event();
-        assertTrue(custom.message().contains("not available yet"), custom.message());
+        assertTrue(custom.message().contains("custom.sampler must be \"jit\" or \"ralu\""), custom.message());
         JobEvent.Failed ralu = (JobEvent.Failed) events.get("ralu-80-" + run).get(0).event();
         assertTrue(ralu.message().contains("multiples of 32"), ralu.message());
         JobEvent.Failed dotdot = (JobEvent.Failed) events.get("dotdot-" + run).get(0).event();
