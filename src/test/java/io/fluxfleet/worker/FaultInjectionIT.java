@@ -423,25 +423,7 @@ class FaultInjectionIT {
     }
 
     static void awaitReady(int i, Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://127.0.0.1:" + ports[i] + "/q/health/ready");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            supervise(i);
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5))
-                        .GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-                last = response.statusCode() + " " + response.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("worker " + i + " not ready within " + timeout + ": " + last + "\n" + tail(i));
+        WorkerReadiness.await("worker " + i, ports[i], timeout, () -> supervise(i), () -> tail(i));
     }
 
     static void writeFigures(int jobs, int kills, int halts, int sigterms, long sigtermExitMs, int kafkaOutages,

@@ -11,10 +11,6 @@ import io.fluxfleet.worker.KafkaTestClients.EventRecord;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,29 +188,12 @@ class TwoWorkersIT {
     }
 
     private static void awaitReady(int worker, Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://127.0.0.1:" + httpPorts.get(worker) + "/q/health/ready");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
+        WorkerReadiness.await(WORKERS.get(worker), httpPorts.get(worker), timeout, () -> {
             if (!workers.get(worker).isAlive()) {
                 throw new AssertionError(WORKERS.get(worker) + " exited (" + workers.get(worker).exitValue() + "):\n"
                         + tail(logs.get(worker)));
             }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5))
-                        .GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-                last = response.statusCode() + " " + response.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(WORKERS.get(worker) + " not ready within " + timeout + ": " + last + "\n"
-                + tail(logs.get(worker)));
+        }, () -> tail(logs.get(worker)));
     }
 
     private static void awaitGroupOfTwo(Duration timeout) throws Exception {

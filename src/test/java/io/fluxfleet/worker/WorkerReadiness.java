@@ -1,0 +1,48 @@
+package io.fluxfleet.worker;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Waits for a packaged worker (a child JVM) to report ready, for the integration tests. */
+final class WorkerReadiness {
+
+    /** Runs between polls; throws (with the worker's log) when the worker died meanwhile. */
+    @FunctionalInterface
+    interface AliveCheck {
+        void check() throws Exception;
+    }
+
+    private WorkerReadiness() {}
+
+    /**
+     * Polls {@code /q/health/ready} on the worker's port every 500 ms until it answers 200; fails
+     * after {@code timeout} with the last answer and {@code diagnostics} (the worker's log tail).
+     */
+    static void await(String worker, int httpPort, Duration timeout, AliveCheck alive, Supplier<String> diagnostics)
+            throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            alive.check();
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5))
+                        .GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                last = response.statusCode() + " " + response.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(worker + " not ready within " + timeout + ": " + last + "\n" + diagnostics.get());
+    }
+}
