@@ -89,7 +89,7 @@ public final class RaluSampler implements Sampler {
             }
         }
         List<SamplingResult.Stage> report = new ArrayList<>();
-        NDArray[] last = run(ctx, y, ids(m, tokens, 1), sigmas[0], done, total);
+        NDArray[] last = run(ctx, y, ids(m, tokens), sigmas[0], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[0], tokens.size()));
 
         // Stage 2: score edges of x0_hat, upsample the top r share, re-noise.
@@ -117,7 +117,7 @@ public final class RaluSampler implements Sampler {
         y = renoise(ctx, 1, NDArrays.concat(new NDList(keptState, upsampled), 1), kept.length, chosen.length,
                 preset.ends()[0]);
         closeAll(last);
-        last = run(ctx, y, ids(m, stage2, 1), sigmas[1], done, total);
+        last = run(ctx, y, ids(m, stage2), sigmas[1], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[1], stage2.size()));
 
         // Stage 3: upsample the rest, ids doubled to integers, raster order, re-noise.
@@ -198,12 +198,12 @@ public final class RaluSampler implements Sampler {
         return rank;
     }
 
-    /** Float ids [1, n, 3] (0, row, col) of a token sequence, times {@code scale}. */
-    static NDArray ids(NDManager m, List<Token> tokens, float scale) {
+    /** Float ids [1, n, 3] (0, row, col) of a token sequence, in low-resolution units. */
+    static NDArray ids(NDManager m, List<Token> tokens) {
         float[] ids = new float[tokens.size() * 3];
         for (int i = 0; i < tokens.size(); i++) {
-            ids[i * 3 + 1] = tokens.get(i).idRow() * scale;
-            ids[i * 3 + 2] = tokens.get(i).idCol() * scale;
+            ids[i * 3 + 1] = tokens.get(i).idRow();
+            ids[i * 3 + 2] = tokens.get(i).idCol();
         }
         return m.create(ids, new Shape(1, tokens.size(), 3));
     }
