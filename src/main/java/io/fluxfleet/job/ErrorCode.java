@@ -22,6 +22,9 @@ public enum ErrorCode {
     INVALID_OUTPUT(true, false, "output bucket, keyPrefix or format is unsafe, malformed or not allowed."),
     INVALID_DEADLINE(true, false, "deadline is not an ISO-8601 instant with a zone or offset."),
     INVALID_FIELD(true, false, "A value of the wrong JSON type, or out of range for a field without its own code."),
+    INVALID_PRESET(true, false, "A custom preset value is out of range or numerically unusable (e.g. a Beta schedule that degenerates)."),
+    UNKNOWN_TENANT(true, false, "The job names no tenant (and the fleet has no default tenant) or one the fleet does not know."),
+    NOT_ALLOWED_FOR_TENANT(true, false, "The tenant may not use the job's model or acceleration preset."),
 
     // Worker-side outcomes
     EXPIRED(false, false, "The deadline passed before the job finished."),
@@ -29,6 +32,7 @@ public enum ErrorCode {
     RENDER_FAILED(false, true, "Rendering failed (GPU out of memory, engine error, timeout)."),
     STORAGE_FAILED(false, true, "Uploading the image or its sidecar failed."),
     RETRIES_EXHAUSTED(false, false, "A retryable failure happened on every allowed attempt."),
+    JOB_ID_CONFLICT(false, false, "Objects for this jobId exist with another tenant or another request; nothing was overwritten."),
     CRASH_LOOP(false, false, "Workers died while rendering this job too many times; it is dead-lettered so it cannot kill the fleet.");
 
     private final boolean validation;

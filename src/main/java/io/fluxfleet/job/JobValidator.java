@@ -87,14 +87,43 @@ public final class JobValidator {
         }
     }
 
+    /**
+     * The tenant a validator checks requests for.
+     *
+     * @param tenant           the tenant of requests that name none; null: none (the request's own, if any)
+     * @param defaultKeyPrefix the key prefix of requests that name none
+     */
+    public record Scope(String tenant, String defaultKeyPrefix) {
+        /** No tenant; the default prefix is {@link ObjectKeys#DEFAULT_PREFIX}. */
+        public static final Scope NONE = new Scope(null, ObjectKeys.DEFAULT_PREFIX);
+
+        public Scope {
+            if (tenant != null && !SafeNames.isValidTenant(tenant)) {
+                throw new IllegalArgumentException("invalid tenant: " + tenant);
+            }
+            String problem = SafeNames.keyPrefixProblem(defaultKeyPrefix);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            defaultKeyPrefix = SafeNames.normaliseKeyPrefix(defaultKeyPrefix);
+        }
+    }
+
     private final Limits limits;
+    private final Scope scope;
 
     public JobValidator() {
         this(Limits.DEFAULTS);
     }
 
     public JobValidator(Limits limits) {
+        this(limits, Scope.NONE);
+    }
+
+    /** A validator for one tenant's requests: a request naming another tenant is INVALID_FIELD. */
+    public JobValidator(Limits limits, Scope scope) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.scope = Objects.requireNonNull(scope, "scope");
     }
 
     public Limits limits() {
@@ -122,6 +151,15 @@ public final class JobValidator {
         }
         String jobId = JobJson.scanTopLevelString(rawValue, "jobId");
         return SafeNames.isValidJobId(jobId) ? jobId : null;
+    }
+
+    /** The tenant a value names at its top level when it is a safe tenant name; else null. */
+    public static String extractTenant(byte[] rawValue) {
+        if (rawValue == null || rawValue.length == 0) {
+            return null;
+        }
+        String tenant = JobJson.scanTopLevelString(rawValue, "tenant");
+        return SafeNames.isValidTenant(tenant) ? tenant : null;
     }
 
     private ValidationResult validateValue(byte[] rawValue) {
@@ -274,6 +312,8 @@ public final class JobValidator {
                 } else if (!custom.isObject()) {
                     add(ErrorCode.INVALID_FIELD, "custom", "custom must be a JSON object");
                     custom = null;
+                } else {
+                    CustomPresetValidator.check(custom, limits.maxSteps(), this::add);
                 }
             } else if (custom != null && accelerationKnown) {
                 add(ErrorCode.INVALID_FIELD, "custom", "custom is only allowed with acceleration custom");
@@ -296,6 +336,10 @@ public final class JobValidator {
             String tenant = string(root, "tenant", "tenant");
             if (tenant != null && !SafeNames.isValidTenant(tenant)) {
                 add(ErrorCode.INVALID_FIELD, "tenant", "tenant must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+            } else if (tenant != null && scope.tenant() != null && !tenant.equals(scope.tenant())) {
+                add(ErrorCode.UNKNOWN_TENANT, "tenant", "this validator checks jobs of tenant " + scope.tenant());
+            } else if (tenant == null) {
+                tenant = scope.tenant();
             }
 
             Instant deadline = null;
@@ -342,7 +386,7 @@ public final class JobValidator {
         private JobRequest.Output output() {
             JsonNode node = present(root, "output");
             if (node == null) {
-                return checkedPrefixAllowed(JobRequest.Output.DEFAULT);
+                return checkedPrefixAllowed(new JobRequest.Output(null, scope.defaultKeyPrefix(), OutputFormat.PNG));
             }
             if (!(node instanceof ObjectNode output)) {
                 add(ErrorCode.INVALID_FIELD, "output", "output must be a JSON object");
@@ -360,7 +404,7 @@ public final class JobValidator {
                 }
             }
 
-            String keyPrefix = ObjectKeys.DEFAULT_PREFIX;
+            String keyPrefix = scope.defaultKeyPrefix();
             String requestedPrefix = string(output, "output.keyPrefix", "keyPrefix");
             if (requestedPrefix != null) {
                 String problem = SafeNames.keyPrefixProblem(requestedPrefix);

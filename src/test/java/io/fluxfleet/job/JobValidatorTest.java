@@ -74,14 +74,14 @@ class JobValidatorTest {
         JobRequest request = accept("""
                 {'version':1,'jobId':'tenant-a:2024.06_17-x','prompt':'a lighthouse at dusk','width':1536,'height':1024,
                  'steps':30,'guidance':4.0,'seed':42,'model':'dev','acceleration':'custom',
-                 'custom':{'T':11,'densities':[0.3,0.6,1.0]},
+                 'custom':{'sampler':'jit','steps':11,'densities':[0.3,0.6,1.0]},
                  'output':{'bucket':'renders-eu','keyPrefix':'tenants/a/','format':'jpeg'},
                  'priority':9,'tenant':'tenant-a','deadline':'2030-01-01T13:00:00+01:00',
                  'labels':{'team':'ads','campaign':'summer'}}""");
         assertEquals("tenants/a", request.output().keyPrefix(), "trailing slash is stripped");
         assertEquals(Instant.parse("2030-01-01T12:00:00Z"), request.deadline(), "offset normalised to UTC");
         assertEquals(Acceleration.CUSTOM, request.acceleration());
-        assertEquals(11, request.custom().get("T").intValue());
+        assertEquals(11, request.custom().get("steps").intValue());
         assertEquals(List.of("campaign", "team"), List.copyOf(request.labels().keySet()), "labels sorted");
 
         byte[] written = JobJson.writeRequest(request);
@@ -233,7 +233,7 @@ class JobValidatorTest {
     void unknownAcceleration() {
         rejectOnly("{'jobId':'j','prompt':'p','acceleration':'jit-9x'}", ErrorCode.UNKNOWN_ACCELERATION, "acceleration");
         for (Acceleration preset : Acceleration.values()) {
-            String custom = preset == Acceleration.CUSTOM ? ",'custom':{}" : "";
+            String custom = preset == Acceleration.CUSTOM ? ",'custom':{'sampler':'jit','steps':8,'densities':[1.0]}" : "";
             assertEquals(preset, accept("{'jobId':'j','prompt':'p','acceleration':'" + preset.wireName() + "'" + custom + "}").acceleration());
         }
     }

@@ -200,7 +200,7 @@ class SchemaAgreementTest {
             "{'jobId':'j','prompt':'p'}",
             "{'jobId':'a.b:c_d-e','prompt':'p','width':4096,'height':512,'steps':100,'seed':0,'guidance':0}",
             "{'jobId':'j','prompt':'p','model':'schnell','acceleration':'ralu-7x','priority':0}",
-            "{'jobId':'j','prompt':'p','acceleration':'custom','custom':{'T':4}}",
+            "{'jobId':'j','prompt':'p','acceleration':'custom','custom':{'sampler':'ralu','steps':[2,3,5],'ends':[0.2,0.3,1.0]}}",
             "{'jobId':'j','prompt':'p','output':{'bucket':'my.bucket-1','keyPrefix':'t/acme=1/x+y/','format':'jpeg'}}",
             "{'jobId':'j','prompt':'p','seed':null,'output':null,'labels':null,'deadline':'2030-01-01T00:00:00+05:30'}"})
     void schemaAndValidatorAcceptTheSameGoodRequests(String singleQuoted) throws Exception {
@@ -239,7 +239,7 @@ class SchemaAgreementTest {
         try {
             return (ObjectNode) JSON.readTree("""
                     {"version":1,"jobId":"job-42","prompt":"a lighthouse at dusk","width":1024,"height":768,"steps":28,
-                     "guidance":3.5,"seed":7,"model":"dev","acceleration":"custom","custom":{"T":11},
+                     "guidance":3.5,"seed":7,"model":"dev","acceleration":"custom","custom":{"sampler":"jit","steps":11,"densities":[0.3,0.6,1.0]},
                      "output":{"bucket":"renders-eu","keyPrefix":"tenants/acme","format":"png"},"priority":7,
                      "tenant":"acme","deadline":"2030-01-01T12:00:00Z","labels":{"team":"ads"}}""");
         } catch (Exception e) {

@@ -69,7 +69,7 @@ class WorkerRejectsInvalidJobsTest {
         // Valid requests this worker cannot serve are refused before a slot too: a custom preset the
         // samplers reject, RALU at a size it cannot halve, a model not served, a passed deadline.
         cases.put("custom-" + run, Map.entry(job("custom-" + run, "\"acceleration\": \"custom\", \"custom\": {\"k\": 1}"),
-                ErrorCode.INVALID_FIELD));
+                ErrorCode.MISSING_FIELD));
         cases.put("ralu-80-" + run, Map.entry(job("ralu-80-" + run,
                 "\"acceleration\": \"ralu-5x\", \"width\": 80, \"height\": 64"), ErrorCode.INVALID_SIZE));
         cases.put("schnell-" + run, Map.entry(job("schnell-" + run, "\"model\": \"schnell\""), ErrorCode.UNKNOWN_MODEL));
