@@ -48,6 +48,7 @@ fleet_worker_start() {
     -Dquarkus.minio.access-key="$FLUXFLEET_S3_ACCESS_KEY" \
     -Dquarkus.minio.secret-key="$FLUXFLEET_S3_SECRET_KEY" \
     -Dquarkus.minio.region="$FLUXFLEET_S3_REGION" \
+    -Dquarkus.profile="${FLUXFLEET_WORKER_PROFILE:-demo}" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=0 \
     "$@" -jar "$WORKER_JAR" >"$worker_log" 2>&1 &
   WORKER_PID=$!

@@ -51,6 +51,27 @@ public interface FleetConfig {
 
     Warmup warmup();
 
+    Tenants tenants();
+
+    /** Tenants (docs/security.md): who may send jobs and what their jobs may do. */
+    interface Tenants {
+        /** The tenants file (YAML or JSON); absent: no tenants but the default one. */
+        Optional<Path> file();
+
+        /**
+         * The tenant of jobs that name none: {@code demo} in dev, the demo and tests. The worker
+         * refuses to start in the prod profile with one set: there a job must name a known tenant.
+         */
+        Optional<String> defaultTenant();
+
+        /**
+         * Publish each job's events on {@code <fluxfleet.topics.events>.<tenant>} instead of the shared
+         * events topic, so that a tenant's consumer can be limited to its own jobs by ACLs.
+         */
+        @WithDefault("false")
+        boolean eventTopicPerTenant();
+    }
+
     interface Progress {
         /** A progress event at most every N denoising steps (steps N, 2N, ...). */
         @WithDefault("1")

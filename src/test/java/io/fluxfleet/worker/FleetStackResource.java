@@ -87,6 +87,20 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /** Creates the topics that do not exist yet (a test profile restarts the app, not the broker). */
+    static void createTopicsIfMissing(String bootstrap, List<String> topics, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            var existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> missing = topics.stream().filter(t -> !existing.contains(t)).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
+                        .all().get(60, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topics " + topics + ": " + e, e);
+        }
+    }
+
     static void createTopics(String bootstrap, List<String> topics, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())

@@ -64,7 +64,7 @@ class SubmitCommandTest {
         Run run = submit("--job-id", jobId, "--prompt", "a lighthouse", "--width", "64", "--height", "64",
                 "--steps", "2", "--acceleration", "none", "--label", "origin=cli-test");
         assertEquals(0, run.exitCode(), run.err());
-        String key = "renders/" + jobId + ".png";
+        String key = "renders/demo/" + jobId + ".png";
         assertEquals("s3://" + FleetStackResource.BUCKET + "/" + key, run.out().strip());
         assertTrue(run.err().contains("progress 2/2"), run.err());
         assertTrue(run.err().contains("completed by " + FleetStackResource.WORKER_ID), run.err());
@@ -72,8 +72,8 @@ class SubmitCommandTest {
         var stat = store.stat(FleetStackResource.BUCKET, key).orElseThrow();
         assertEquals("image/png", stat.contentType());
         assertTrue(stat.bytes() > 0);
-        assertTrue(store.exists(FleetStackResource.BUCKET, "renders/" + jobId + ".json"));
-        assertFalse(store.exists(FleetStackResource.BUCKET, "renders/no-such-job.png"));
+        assertTrue(store.exists(FleetStackResource.BUCKET, "renders/demo/" + jobId + ".json"));
+        assertFalse(store.exists(FleetStackResource.BUCKET, "renders/demo/no-such-job.png"));
         assertFalse(store.exists("no-such-bucket", key));
         assertTrue(store.presignedGetUrl(FleetStackResource.BUCKET, key, java.time.Duration.ofMinutes(5))
                 .contains("X-Amz-Expires=300"));

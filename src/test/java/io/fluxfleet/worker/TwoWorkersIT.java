@@ -84,6 +84,7 @@ class TwoWorkersIT {
                     "-Dmp.messaging.incoming.jobs.group.id=" + GROUP,
                     "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
                     "-Dquarkus.minio.host=" + stack.s3Endpoint(),
+                    "-Dquarkus.profile=demo", // the local stack's credentials and the default tenant
                     "-Dquarkus.minio.access-key=" + stack.accessKey(),
                     "-Dquarkus.minio.secret-key=" + stack.secretKey(),
                     "-Dquarkus.http.host=127.0.0.1",

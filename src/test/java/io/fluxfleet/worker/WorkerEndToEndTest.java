@@ -95,8 +95,8 @@ class WorkerEndToEndTest {
 
             JobEvent.Completed done = assertInstanceOf(JobEvent.Completed.class, events.get(4).event());
             assertEquals(FleetStackResource.BUCKET, done.bucket());
-            assertEquals("renders/" + jobId + ".png", done.key());
-            assertEquals("renders/" + jobId + ".json", done.sidecarKey());
+            assertEquals("renders/demo/" + jobId + ".png", done.key(), "the default tenant's prefix");
+            assertEquals("renders/demo/" + jobId + ".json", done.sidecarKey());
             assertEquals("image/png", done.contentType());
             assertEquals(42L, done.seed());
             assertEquals(Model.DEV, done.model());
@@ -171,7 +171,7 @@ class WorkerEndToEndTest {
         String jobId = "e2e-ralu-" + UUID.randomUUID();
         String request = """
                 {"jobId": "%s", "prompt": "a harbour at night", "width": 128, "height": 128, "seed": 3,
-                 "acceleration": "ralu-4x", "output": {"keyPrefix": "tenants/test", "format": "jpeg"}}""".formatted(jobId);
+                 "acceleration": "ralu-4x", "output": {"keyPrefix": "renders/demo/jpeg", "format": "jpeg"}}""".formatted(jobId);
         try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
              KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
             KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, request);
@@ -179,7 +179,7 @@ class WorkerEndToEndTest {
             JobEvent.Completed done = assertInstanceOf(JobEvent.Completed.class, events.get(events.size() - 1).event(),
                     KafkaTestClients.summary(events));
             assertEquals(Acceleration.RALU_4X, done.acceleration());
-            assertEquals("tenants/test/" + jobId + ".jpg", done.key());
+            assertEquals("renders/demo/jpeg/" + jobId + ".jpg", done.key());
             assertEquals("image/jpeg", done.contentType());
             assertTrue(done.flopsSavedFraction() > 0.5, "ralu-4x saves most FLOPs: " + done.flopsSavedFraction());
             MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint)

@@ -6,6 +6,10 @@ import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
 import io.fluxfleet.job.Model;
 import io.fluxfleet.job.ValidationResult;
+import io.fluxfleet.tenant.Tenant;
+import io.fluxfleet.tenant.TenantDirectory;
+import io.fluxfleet.tenant.TenantIntake;
+import io.fluxfleet.worker.TenantSetup;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.render.Samplers;
@@ -36,28 +40,37 @@ public class JobIntake {
     @Inject
     AttemptLog attempts;
 
+    @Inject
+    TenantDirectory tenants;
+
     private JobValidator validator;
+    private TenantIntake tenantIntake;
     private Acceleration fleetDefault;
 
     @PostConstruct
     void init() {
-        validator = new JobValidator(config.limits().toValidatorLimits(config.storage().bucket()));
+        validator = new JobValidator(TenantSetup.fleetLimits(config));
         fleetDefault = Acceleration.parse(config.defaultAcceleration())
                 .filter(Samplers::available)
                 .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
                         + config.defaultAcceleration() + "' is not a preset this fleet can run; use one of "
                         + Samplers.AVAILABLE.stream().map(Acceleration::wireName).toList()));
+        tenantIntake = new TenantIntake(tenants, validator.limits(), fleetDefault);
     }
 
-    /** Validates the record; a request that is not valid throws a rejected {@link JobFailure}. */
+    /**
+     * Validates the record for the tenant it names (docs/job-contract.md, Tenants); a request that is
+     * not valid throws a rejected {@link JobFailure}.
+     */
     public Job admit(Delivery delivery) {
-        ValidationResult result = validator.validate(delivery.value());
+        ValidationResult result = tenantIntake.validate(delivery.value());
         if (result instanceof ValidationResult.Invalid invalid) {
             throw JobFailure.rejected(invalid);
         }
         JobRequest request = ((ValidationResult.Valid) result).request();
+        Tenant tenant = tenantIntake.tenantOf(request).orElseThrow();
         String bucket = request.output().bucket() != null ? request.output().bucket() : config.storage().bucket();
-        return new Job(delivery, request, request.effectiveAcceleration(fleetDefault), bucket);
+        return new Job(delivery, request, request.effectiveAcceleration(fleetDefault), bucket, tenant);
     }
 
     /** Throws a permanent {@link JobFailure} for a job this worker must not render. */
@@ -111,7 +124,7 @@ public class JobIntake {
         }
     }
 
-    /** The validator with the configured limits. */
+    /** The validator with the fleet's limits (each tenant's are within them). */
     public JobValidator validator() {
         return validator;
     }

@@ -4,6 +4,8 @@ import io.fluxfleet.worker.WorkerIdentity;
 
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
+import io.fluxfleet.tenant.Tenant;
+import io.fluxfleet.worker.FleetConfig;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
@@ -32,12 +34,34 @@ public class EventPublisher {
     @Inject
     WorkerIdentity identity;
 
+    @Inject
+    FleetConfig config;
+
+    /**
+     * The shared events topic, or {@code <shared>.<tenant>} when events go to per-tenant topics
+     * ({@code fluxfleet.tenants.event-topic-per-tenant}); events of a job whose tenant is unknown
+     * always go to the shared topic.
+     */
+    public static String topicFor(String sharedTopic, boolean perTenant, Tenant tenant) {
+        return perTenant && tenant != null ? sharedTopic + "." + tenant.id() : sharedTopic;
+    }
+
     /**
      * Sends one event; the Uni completes when the broker acknowledged it.
      *
      * @param key the Kafka key: the event's jobId, or the job record's key when the jobId is unknown
      */
     public Uni<Void> publish(JobEvent event, String key) {
+        return publish(event, key, (Tenant) null);
+    }
+
+    /**
+     * Sends one event on the events topic of the job's tenant ({@link #topicFor}); the Uni completes
+     * when the broker acknowledged it.
+     *
+     * @param tenant null when the job's tenant is not known (a request rejected before it was resolved)
+     */
+    public Uni<Void> publish(JobEvent event, String key, Tenant tenant) {
         OutgoingCloudEventMetadata<Object> cloudEvent = OutgoingCloudEventMetadata.builder()
                 .withId(UUID.randomUUID().toString())
                 .withType(event.cloudEventType())
@@ -46,14 +70,15 @@ public class EventPublisher {
                 .withTimestamp(event.timestamp().atZone(ZoneOffset.UTC))
                 .withDataContentType("application/json")
                 .build();
-        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
+        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key)
+                .withTopic(topicFor(config.topics().events(), config.tenants().eventTopicPerTenant(), tenant)).build();
         Message<byte[]> message = Message.of(JobJson.writeEvent(event), Metadata.of(cloudEvent, kafka));
         return emitter.sendMessage(message);
     }
 
     /** Sends without waiting (progress): the producer keeps per-partition order, so it still precedes the terminal event. */
-    public void publishAndForget(JobEvent event, String key) {
-        publish(event, key).subscribe().with(ok -> { }, failure ->
+    public void publishAndForget(JobEvent event, String key, Tenant tenant) {
+        publish(event, key, tenant).subscribe().with(ok -> { }, failure ->
                 org.jboss.logging.Logger.getLogger(EventPublisher.class)
                         .warnf("could not publish %s for %s: %s", event.cloudEventType(), key, failure.toString()));
     }

@@ -3,6 +3,9 @@ package io.fluxfleet.worker.outcome;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
+import io.fluxfleet.job.JobValidator;
+import io.fluxfleet.tenant.Tenant;
+import io.fluxfleet.tenant.TenantDirectory;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.JobFailure;
@@ -47,12 +50,15 @@ public class Outcomes {
     @Inject
     WorkerIdentity identity;
 
+    @Inject
+    TenantDirectory tenants;
+
     /** A fresh render, stored. */
     public Outcome completed(Job job, Rendered rendered, JobEvent.Completed completed) {
         metrics.rendered(job.acceleration().wireName(), rendered.renderNanos(), rendered.result().steps(),
                 rendered.result().timings().denoiseMs(), rendered.result().tokenEvaluations(),
                 completed.flopsSavedFraction());
-        long overheadNanos = publishTerminal(completed, job.jobId(), job.delivery(), rendered.renderNanos());
+        long overheadNanos = publishTerminal(completed, job.jobId(), job.delivery(), rendered.renderNanos(), job.tenant());
         attempts.forget(job.jobId());
         LOG.infof("job %s completed on %s: s3://%s/%s (%d bytes, %s, %d steps, render %d ms, overhead %.1f ms)",
                 job.jobId(), rendered.device(), completed.bucket(), completed.key(), completed.bytes(),
@@ -65,7 +71,7 @@ public class Outcomes {
     public Outcome answeredFromSidecar(Job job, JobEvent.Completed earlier) {
         LOG.infof("job %s already completed (s3://%s/%s): answered from its sidecar", job.jobId(), earlier.bucket(),
                 earlier.key());
-        publishTerminal(earlier, job.jobId(), job.delivery(), 0);
+        publishTerminal(earlier, job.jobId(), job.delivery(), 0, job.tenant());
         attempts.forget(job.jobId());
         return Outcome.COMPLETED;
     }
@@ -78,7 +84,7 @@ public class Outcomes {
             String key = failure.invalid().jobId() != null ? failure.invalid().jobId() : delivery.key();
             LOG.infof("job %s rejected: %s", key, failed.message());
             deadLetter(delivery, key, failed);
-            publishTerminal(failed, key, delivery, 0);
+            publishTerminal(failed, key, delivery, 0, tenants.find(JobValidator.extractTenant(delivery.value())).orElse(null));
             return Outcome.FAILED;
         }
         return failure.retryable() ? retryLater(job, failure.code(), failure.getMessage())
@@ -108,7 +114,7 @@ public class Outcomes {
                 new RetryTopics.Retry(n + 1, first, notBefore, JobJson.toJson(errors)));
         LOG.infof("job %s: %s %s; attempt %d goes to the retry topic, not before %s", job.jobId(), code, message, n + 1,
                 notBefore);
-        publishTerminal(failed, job.jobId(), job.delivery(), 0);
+        publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.RETRYING;
     }
 
@@ -119,7 +125,7 @@ public class Outcomes {
         LOG.infof("job %s failed: %s %s", job.jobId(), code, message);
         deadLetter(job.delivery(), job.jobId(), failed);
         attempts.forget(job.jobId());
-        publishTerminal(failed, job.jobId(), job.delivery(), 0);
+        publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.FAILED;
     }
 
@@ -145,8 +151,8 @@ public class Outcomes {
      * Publishes the terminal event and waits for the broker's ack (only then is the job record acked);
      * returns the job's overhead: the time since pickup minus the engine render.
      */
-    private long publishTerminal(JobEvent event, String key, Delivery delivery, long renderNanos) {
-        events.publish(event, key).await().atMost(config.render().publishTimeout());
+    private long publishTerminal(JobEvent event, String key, Delivery delivery, long renderNanos, Tenant tenant) {
+        events.publish(event, key, tenant).await().atMost(config.render().publishTimeout());
         long overheadNanos = System.nanoTime() - delivery.pickupNanos() - renderNanos;
         if (event instanceof JobEvent.Failed failed) {
             metrics.job(failed.retryable() ? "retrying" : "failed", failed.code().name());

@@ -64,7 +64,7 @@ public class ProgressEvents {
             double s = Float.isFinite(sigma) ? Math.max(0.0, sigma) : 0.0;
             events.publishAndForget(new JobEvent.Progress(JobEvent.VERSION, job.jobId(), identity.id(), job.attempt(),
                     now, step, totalSteps, Math.round(fraction * 1e4) / 1e4, s, Math.max(0, tokenEvaluations),
-                    elapsed / 1_000_000), job.jobId());
+                    elapsed / 1_000_000), job.jobId(), job.tenant());
         };
     }
 }

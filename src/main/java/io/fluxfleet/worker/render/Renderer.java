@@ -61,7 +61,7 @@ public class Renderer {
         Slot slot = acquire(job);
         try {
             events.publishAndForget(new JobEvent.Started(JobEvent.VERSION, job.jobId(), identity.id(), job.attempt(),
-                    Instant.now(), slot.device(), job.delivery().queueWaitMs()), job.jobId());
+                    Instant.now(), slot.device(), job.delivery().queueWaitMs()), job.jobId(), job.tenant());
             JobRequest request = job.request();
             long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
             float guidance = (float) (request.guidance() != null ? request.guidance() : JobRequest.DEFAULT_GUIDANCE);

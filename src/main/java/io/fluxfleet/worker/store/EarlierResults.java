@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
+import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.Model;
-import io.fluxfleet.job.ObjectKeys;
+import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.storage.ObjectStore;
 import io.fluxfleet.worker.intake.Job;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,33 +34,49 @@ public class EarlierResults {
     @Inject
     ResultStore results;
 
-    /** The completed event of an earlier render of this jobId, rebuilt from its sidecar, when image and sidecar exist. */
+    /**
+     * The completed event of an earlier render of this job, rebuilt from its sidecar, when image and
+     * sidecar exist. The key lies under the job's tenant's prefixes (so the lookup is scoped to
+     * tenant and jobId), and the sidecar must name the same tenant and request hash: anything else
+     * there is a JOB_ID_CONFLICT, answered with nothing of the stored job and overwriting nothing.
+     */
     public Optional<JobEvent.Completed> find(Job job) {
+        String sidecarKey = TenantKeys.sidecarKey(job);
+        JsonNode stored;
         try {
-            Optional<Sidecar> sidecar = read(job);
-            if (sidecar.isEmpty()) {
+            Optional<byte[]> bytes = store.get(job.bucket(), sidecarKey);
+            if (bytes.isEmpty()) {
                 return Optional.empty();
             }
-            var image = store.stat(job.bucket(), sidecar.get().key());
-            if (image.isEmpty() || image.get().bytes() != sidecar.get().bytes()) {
+            stored = JSON.readTree(bytes.get());
+        } catch (Exception e) {
+            LOG.warnf("job %s: cannot check for an earlier result (%s); rendering", job.jobId(), e.toString());
+            return Optional.empty();
+        }
+        String tenant = stored.path("tenant").asText(null);
+        String hash = stored.path("requestSha256").asText(null);
+        if (!job.tenant().id().equals(tenant) || !Sidecar.requestSha256(job.request()).equals(hash)) {
+            throw JobFailure.permanent(ErrorCode.JOB_ID_CONFLICT, "s3://" + job.bucket() + "/" + sidecarKey
+                    + " holds another " + (job.tenant().id().equals(tenant) ? "request" : "tenant's job")
+                    + " with this jobId; use a new jobId (nothing was overwritten)");
+        }
+        try {
+            Sidecar sidecar = read(job, stored);
+            var image = store.stat(job.bucket(), sidecar.key());
+            if (image.isEmpty() || image.get().bytes() != sidecar.bytes()) {
                 return Optional.empty();
             }
-            return Optional.of(results.completedEvent(job, sidecar.get(), sidecar.get().timings()));
+            return Optional.of(results.completedEvent(job, sidecar, sidecar.timings()));
         } catch (Exception e) {
             LOG.warnf("job %s: cannot check for an earlier result (%s); rendering", job.jobId(), e.toString());
             return Optional.empty();
         }
     }
 
-    private Optional<Sidecar> read(Job job) throws Exception {
-        Optional<byte[]> bytes = store.get(job.bucket(), ObjectKeys.sidecarKey(job.request()));
-        if (bytes.isEmpty()) {
-            return Optional.empty();
-        }
-        JsonNode s = JSON.readTree(bytes.get());
+    private static Sidecar read(Job job, JsonNode s) throws Exception {
         List<Long> perStage = new ArrayList<>();
         s.path("tokenEvaluationsPerStage").forEach(n -> perStage.add(n.asLong()));
-        return Optional.of(new Sidecar(s.path("version").asInt(Sidecar.VERSION), job.jobId(), job.bucket(),
+        return new Sidecar(s.path("version").asInt(Sidecar.VERSION), job.jobId(), job.bucket(),
                 s.path("key").asText(), s.path("contentType").asText(), s.path("bytes").asLong(-1),
                 s.path("sha256").asText(), s.path("width").asInt(), s.path("height").asInt(), s.path("seed").asLong(),
                 Model.parse(s.path("model").asText()).orElse(job.request().model()),
@@ -67,6 +84,7 @@ public class EarlierResults {
                 s.path("steps").asInt(), s.path("tokenEvaluations").asLong(), perStage,
                 s.path("flopsSavedFraction").asDouble(), JSON.treeToValue(s.path("timings"), JobEvent.Timings.class),
                 s.path("workerId").asText(), s.path("device").asText(), s.path("attempt").asInt(1),
-                Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request()));
+                Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request(),
+                s.path("tenant").asText(), s.path("requestSha256").asText());
     }
 }

@@ -65,7 +65,8 @@ public class ResultStore {
         byte[] image = ImageEncoding.encode(result.image(), request.output().format());
         String sha256 = ImageEncoding.sha256(image);
         long encodeMs = (System.nanoTime() - e0) / 1_000_000;
-        String imageKey = ObjectKeys.imageKey(request);
+        String imageKey = TenantKeys.imageKey(job);
+        String sidecarKey = TenantKeys.sidecarKey(job);
         String contentType = request.output().format().contentType();
         List<Long> perStage = result.stages().stream().map(SamplingResult.Stage::tokenEvaluations).toList();
 
@@ -75,8 +76,8 @@ public class ResultStore {
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
-                request);
-        uploads.put(job.bucket(), ObjectKeys.sidecarKey(request),
+                request, job.tenant().id(), Sidecar.requestSha256(request));
+        uploads.put(job.bucket(), sidecarKey,
                 JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json");
         return completedEvent(job, sidecar, timings(job, result, encodeMs, u0));
     }
@@ -89,12 +90,15 @@ public class ResultStore {
                 queueWaitMs + (System.nanoTime() - job.delivery().pickupNanos()) / 1_000_000);
     }
 
-    /** The completed event of a stored result, as described by its sidecar (this render's or an earlier one's). */
+    /**
+     * The completed event of a stored result, as described by its sidecar (this render's or an earlier
+     * one's); with a presigned URL only when the job's tenant allows it, with the tenant's expiry.
+     */
     JobEvent.Completed completedEvent(Job job, Sidecar s, JobEvent.Timings timings) {
         String presignedUrl = null;
         Instant presignedExpiresAt = null;
-        Duration expiry = config.storage().presignExpiry();
-        if (!expiry.isZero()) {
+        Duration expiry = job.tenant().presign().expiry();
+        if (job.tenant().presign().enabled()) {
             presignedExpiresAt = Instant.now().plus(expiry);
             presignedUrl = store.presignedGetUrl(s.bucket(), s.key(), expiry);
         }

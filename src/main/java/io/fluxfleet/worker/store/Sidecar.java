@@ -11,7 +11,8 @@ import java.util.List;
  * The metadata object written next to each image ({@code <keyPrefix>/<jobId>.json}): what the image
  * is (size, sha256 of its bytes), how it was made (the normalised request echoed, seed actually used,
  * preset, steps, token evaluations, FLOPs saved, timings up to the image upload) and by whom.
- * Written with {@link io.fluxfleet.job.JobJson#toJson}.
+ * Written with {@link io.fluxfleet.job.JobJson#toJson}. Its tenant and request hash decide whether a
+ * later job with the same key may be answered from it (docs/security.md).
  */
 public record Sidecar(
         int version,
@@ -36,7 +37,17 @@ public record Sidecar(
         String device,
         int attempt,
         Instant createdAt,
-        JobRequest request) {
+        JobRequest request,
+        String tenant,
+        String requestSha256) {
 
     public static final int VERSION = 1;
+
+    /**
+     * The SHA-256 (hex) of the normalised request as the worker writes it: a redelivery of the same
+     * request has the same hash, another request under the same jobId a different one.
+     */
+    public static String requestSha256(JobRequest request) {
+        return ImageEncoding.sha256(io.fluxfleet.job.JobJson.writeRequest(request));
+    }
 }
