@@ -151,9 +151,10 @@ class TenantIsolationTest {
         byte[] acmeImage = store.get(FleetStackResource.BUCKET, acme.key()).orElseThrow();
         byte[] acmeSidecar = store.get(FleetStackResource.BUCKET, acme.sidecarKey()).orElseThrow();
 
-        // globex with the same jobId, aiming at acme's prefixes: refused at intake, nothing read.
-        // Mutation: TenantIntake validating with the fleet's limits (no prefix allowlist) made these
-        // complete from acme's sidecar, handing globex acme's image.
+        // globex with the same jobId, aiming at acme's prefixes: refused at intake, nothing read. Three
+        // checks stand in the way (TenantIntake's prefix allowlist, TenantKeys in the store step, the
+        // sidecar's tenant); each has its own failing-without-it test (TenantIntakeTest,
+        // TenantKeysTest, aSidecarOfAnotherTenantUnderTheKeyIsAConflict).
         for (String prefix : List.of("renders/acme", "shared/acme", "renders/acme/x", "renders")) {
             JobEvent.Failed refused = assertInstanceOf(JobEvent.Failed.class, run(GLOBEX_EVENTS, jobId,
                     job(jobId, "globex", "globex", ",\"output\": {\"keyPrefix\": \"" + prefix + "\"}"),
@@ -166,7 +167,7 @@ class TenantIsolationTest {
                 run(GLOBEX_EVENTS, jobId, job(jobId, "globex", "globex cat", ""), 5));
         assertEquals("renders/globex/" + jobId + ".png", globex.key());
         assertNotEquals(acme.sha256(), globex.sha256(), "globex got its own image, not acme's");
-        // Mutation: ResultStore presigning whatever the tenant says made this fail.
+        // Mutation: ResultStore presigning by the fleet's presign-expiry instead of the tenant's setting made this fail.
         assertNull(globex.presignedUrl(), "globex does not allow presigned URLs");
         assertNull(globex.presignedUrlExpiresAt());
 
@@ -174,7 +175,7 @@ class TenantIsolationTest {
         assertArrayEquals(acmeImage, store.get(FleetStackResource.BUCKET, acme.key()).orElseThrow());
         assertArrayEquals(acmeSidecar, store.get(FleetStackResource.BUCKET, acme.sidecarKey()).orElseThrow());
         assertEquals(1, terminalEvents(ACME_EVENTS, jobId, 1).size(), "acme's topic has acme's job only");
-        // Mutation: EventPublisher.topicFor ignoring the tenant (shared topic) made this fail.
+        // (EventPublisher.topicFor ignoring the tenant would also make every run() above time out.)
         assertFalse(keysOn(FleetStackResource.EVENTS_TOPIC).contains(jobId), "per-tenant events stay off the shared topic");
     }
 
@@ -236,7 +237,7 @@ class TenantIsolationTest {
     void noLogLineOrEventCarriesASecretOrAPresignedSignature() throws Exception {
         // Runs last: the other tests rendered, presigned (acme), rejected and conflicted jobs.
         // Mutation: logging the completed event (JobJson.toJson(completed)) in Outcomes.completed made
-        // this fail, and so did a Tenant record toString printing the webhook secret at startup.
+        // this fail (X-Amz-Signature in the log).
         List<String> secrets = List.of(s3SecretKey, WEBHOOK_SECRET, "X-Amz-Signature", "X-Amz-Credential");
         String log = Files.readString(LOG_FILE);
         assertTrue(log.contains("completed on cpu"), "the log file holds the run");
