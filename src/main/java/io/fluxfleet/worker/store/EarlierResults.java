@@ -32,7 +32,7 @@ public class EarlierResults {
     ObjectStore store;
 
     @Inject
-    ResultStore results;
+    CompletedEvents completedEvents;
 
     /**
      * The completed event of an earlier render of this job, rebuilt from its sidecar, when image and
@@ -66,7 +66,7 @@ public class EarlierResults {
             if (image.isEmpty() || image.get().bytes() != sidecar.bytes()) {
                 return Optional.empty();
             }
-            return Optional.of(results.completedEvent(job, sidecar, sidecar.timings()));
+            return Optional.of(completedEvents.of(job, sidecar, sidecar.timings()));
         } catch (Exception e) {
             LOG.warnf("job %s: cannot check for an earlier result (%s); rendering", job.jobId(), e.toString());
             return Optional.empty();
