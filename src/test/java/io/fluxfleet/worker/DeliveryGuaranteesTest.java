@@ -193,14 +193,17 @@ class DeliveryGuaranteesTest {
     /**
      * Ended starts (completed, failed, retried, handed back) are no crashes; a live lease elsewhere is a
      * render in progress, not a crash. Mutation check: end() without closing the start made the second
-     * assertion 1.
+     * assertion 1; an end() that closed the start in memory only left {"open":1} on the topic.
      */
     @Test
     void onlyStartsThatNeitherEndedNorRenewTheirLeaseAreCrashes() throws Exception {
         String jobId = "graceful-" + UUID.randomUUID();
         attempts.start(jobId);
+        assertEquals("{\"open\":1", lastAttemptsValue(jobId + "/" + FleetStackResource.WORKER_ID).substring(0, 9));
         attempts.end(jobId);
         assertEquals(0, attempts.crashes(jobId), "a start that ended is not a crash");
+        assertEquals(null, lastAttemptsValue(jobId + "/" + FleetStackResource.WORKER_ID),
+                "other workers (and this one after a restart) must see the start closed");
         writeAttemptsEntry(jobId, "worker-live", 1, System.currentTimeMillis());
         assertEquals(0, attempts.crashes(jobId), "a render with a live lease is not a crash");
         assertTrue(attempts.renderingElsewhere(jobId));
@@ -250,6 +253,22 @@ class DeliveryGuaranteesTest {
             }
         }
         throw new AssertionError("no completed event of " + jobId + " under " + keyPrefix);
+    }
+
+    /** The last value of key on the attempts topic ("" when the key was never written, null for a tombstone). */
+    private String lastAttemptsValue(String key) {
+        String last = "";
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, config.topics().attempts())) {
+            var end = consumer.endOffsets(consumer.assignment());
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    if (key.equals(r.key())) {
+                        last = r.value() == null ? null : new String(r.value(), java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                }
+            }
+        }
+        return last;
     }
 
     private void writeAttemptsEntry(String jobId, String workerId, int open, long renewedAtMs) throws Exception {
