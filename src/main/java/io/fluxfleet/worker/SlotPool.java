@@ -41,7 +41,14 @@ public class SlotPool {
     private volatile boolean stopping;
     private volatile long loadMs = -1;
 
+    /** worker, or gateway: the gateway role (profile gateway) loads no model. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "fluxfleet.role", defaultValue = "worker")
+    String role;
+
     void onStart(@Observes StartupEvent event) {
+        if ("gateway".equals(role)) {
+            return;
+        }
         for (String device : config.slots()) {
             slots.add(new Slot(slots.size(), device.trim()));
         }
