@@ -63,6 +63,19 @@ public class GatewayProducer {
         }
     }
 
+    /** Sends without blocking; the future completes with the broker's ack. */
+    public java.util.concurrent.CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
+        java.util.concurrent.CompletableFuture<RecordMetadata> done = new java.util.concurrent.CompletableFuture<>();
+        producer().send(record, (metadata, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else {
+                done.complete(metadata);
+            }
+        });
+        return done;
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));

@@ -42,6 +42,22 @@ public class KafkaClients {
         return config;
     }
 
+    /** Describes the topics, waiting while freshly created ones are not known to every broker yet. */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     /**
      * Creates the topics that do not exist yet; {@code compacted} ones with cleanup.policy=compact.
      * Returns the partition counts of all of them.
@@ -73,7 +89,7 @@ public class KafkaClients {
             }
             List<String> all = new java.util.ArrayList<>(plain);
             all.addAll(compacted);
-            Map<String, TopicDescription> described = admin.describeTopics(all).allTopicNames().get(30, TimeUnit.SECONDS);
+            Map<String, TopicDescription> described = describe(admin, all);
             Map<String, Integer> counts = new HashMap<>();
             described.forEach((name, d) -> counts.put(name, d.partitions().size()));
             return counts;

@@ -54,6 +54,11 @@ public class TenantAccess {
         return fleet.limits().toValidatorLimits(fleet.storage().bucket());
     }
 
+    /** The tenant with this id. */
+    public Optional<Tenant> find(String id) {
+        return directory == null ? Optional.empty() : directory.find(id);
+    }
+
     /** The tenant of an Authorization header value, if it carries a known key. */
     public Optional<Tenant> authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -21,7 +21,7 @@ public class GatewayTestProfile implements QuarkusTestProfile {
             "acme-webhook-secret-32-bytes-abc".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     static final String GLOBEX_SECRET = "globex-plain-secret";
 
-    static final Path STATE_DIR;
+    private static final Path STATE_DIR;
     private static final Path TENANTS;
 
     static {
@@ -59,6 +59,7 @@ public class GatewayTestProfile implements QuarkusTestProfile {
                 Map.entry("fluxfleet.gateway.webhooks.initial-backoff", "PT0.2S"),
                 Map.entry("fluxfleet.gateway.webhooks.max-backoff", "PT1S"),
                 Map.entry("fluxfleet.gateway.webhooks.timeout", "PT2S"),
+                Map.entry("fluxfleet.gateway.webhooks.max-age", "PT10S"),
                 Map.entry("fluxfleet.gateway.limits.requests-per-second", "1000"),
                 Map.entry("fluxfleet.gateway.limits.burst", "1000"),
                 Map.entry("fluxfleet.gateway.limits.tenant-overrides.tiny.requests-per-second", "0.1"),
