@@ -169,6 +169,31 @@ class GatewayEndToEndTest {
         assertEquals(202, acme().submit(job("gw-after-" + UUID.randomUUID(), "")).status());
     }
 
+    // Mutation checked: a field added to JobRequest but not to docs/schemas/job-request.v1.schema.json
+    // (tried with a renamed component) fails here as well as in SchemaAgreementTest.
+    @Test
+    void openApiSchemasComeFromTheContractRecords() throws Exception {
+        JsonNode openapi = acme().getPath("/q/openapi?format=json").body();
+        JsonNode schemas = openapi.path("components").path("schemas");
+        assertEquals(fieldNames(schema("job-request")), fieldNames(schemas.path("JobRequest").path("properties")));
+        java.util.Set<String> completed = fieldNames(schema("event-completed"));
+        completed.remove("type"); // the CloudEvents type discriminator, written by Jackson, not a record component
+        assertEquals(completed, fieldNames(schemas.path("Completed").path("properties")));
+        assertTrue(openapi.path("paths").has("/v1/jobs/{id}/events"));
+        assertEquals(200, acme().getPath("/q/swagger-ui/").status());
+    }
+
+    private static JsonNode schema(String name) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                java.nio.file.Path.of("docs/schemas/" + name + ".v1.schema.json").toFile()).path("properties");
+    }
+
+    private static java.util.Set<String> fieldNames(JsonNode node) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     static JsonNode awaitState(GatewayClient client, String jobId, String state) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         JsonNode last = null;
