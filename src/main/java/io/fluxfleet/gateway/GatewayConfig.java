@@ -18,6 +18,10 @@ public interface GatewayConfig {
     @WithDefault("false")
     boolean enabled();
 
+    /** This instance is only a gateway (profile gateway): the worker's slot pool loads no model. */
+    @WithDefault("false")
+    boolean only();
+
     /**
      * The tenants file (io.fluxfleet.tenant: API key hashes, webhook secrets, presigning), mounted from
      * a Secret. Without one the gateway accepts no API key.

@@ -41,12 +41,12 @@ public class SlotPool {
     private volatile boolean stopping;
     private volatile long loadMs = -1;
 
-    /** worker, or gateway: the gateway role (profile gateway) loads no model. */
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "fluxfleet.role", defaultValue = "worker")
-    String role;
+    /** The gateway role (profile gateway) loads no model. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "fluxfleet.gateway.only", defaultValue = "false")
+    boolean gatewayOnly;
 
     void onStart(@Observes StartupEvent event) {
-        if ("gateway".equals(role)) {
+        if (gatewayOnly) {
             return;
         }
         for (String device : config.slots()) {

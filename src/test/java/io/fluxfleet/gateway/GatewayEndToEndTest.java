@@ -46,7 +46,7 @@ class GatewayEndToEndTest {
                  "seed": 7, "acceleration": "none", "labels": {"suite": "gateway"}%s}""".formatted(jobId, extra);
     }
 
-    // Mutation checked: returning 200 instead of waiting for the ack/202 path (Submissions.submit returning
+    // Mutation to run (not yet run, see the s15 report): returning 200 instead of waiting for the ack/202 path (Submissions.submit returning
     // created=false) fails the 202 assertion; dropping the events after Last-Event-ID fails the resume check.
     @Test
     void submitFollowSseToCompletedThenStateAndImage() throws Exception {
@@ -78,7 +78,7 @@ class GatewayEndToEndTest {
         assertEquals(307, image.status());
     }
 
-    // Mutation checked: comparing only jobIds (not the request hash) in Submissions makes the
+    // Mutation to run (not yet run, see the s15 report): comparing only jobIds (not the request hash) in Submissions makes the
     // different-body submit return 200 and this test fail.
     @Test
     void sameJobIdSameBodyIs200DifferentBodyIs409() throws Exception {
@@ -96,7 +96,7 @@ class GatewayEndToEndTest {
         client.await(jobId, null, TIMEOUT, e -> { });
     }
 
-    // Mutation checked: skipping the validator in Submissions turns these into 202s.
+    // Mutation to run (not yet run, see the s15 report): skipping the validator in Submissions turns these into 202s.
     @Test
     void invalidRequestsGetTheContractsErrorCodes() throws Exception {
         GatewayClient client = acme();
@@ -114,7 +114,7 @@ class GatewayEndToEndTest {
         assertEquals(401, new GatewayClient(base.toURI(), "no-such-key").get("anything").status());
     }
 
-    // Mutation checked: dropping the tenant filter in JobsResource.owned lets globex read acme's job (200).
+    // Mutation to run (not yet run, see the s15 report): dropping the tenant filter in JobsResource.owned lets globex read acme's job (200).
     @Test
     void anotherTenantsJobIsNotFound() throws Exception {
         String jobId = "gw-x-" + UUID.randomUUID();
@@ -131,7 +131,7 @@ class GatewayEndToEndTest {
                 .contains(jobId));
     }
 
-    // Mutation checked: not producing the control record in JobsResource.cancel lets the job complete.
+    // Mutation to run (not yet run, see the s15 report): not producing the control record in JobsResource.cancel lets the job complete.
     @Test
     void cancelStopsAJobAndATerminalJobCannotBeCancelled() throws Exception {
         String jobId = "gw-cancel-" + UUID.randomUUID();
@@ -149,7 +149,7 @@ class GatewayEndToEndTest {
         assertEquals("JOB_TERMINAL", again.body().path("code").asText());
     }
 
-    // Mutation checked: not calling RateLimits.acquire in submit: the third submit is 202.
+    // Mutation to run (not yet run, see the s15 report): not calling RateLimits.acquire in submit: the third submit is 202.
     @Test
     void aTenantOverItsRateGets429WithRetryAfter() throws Exception {
         GatewayClient tiny = new GatewayClient(base.toURI(), GatewayTestProfile.TINY_KEY);
@@ -169,7 +169,7 @@ class GatewayEndToEndTest {
         assertEquals(202, acme().submit(job("gw-after-" + UUID.randomUUID(), "")).status());
     }
 
-    // Mutation checked: a field added to JobRequest but not to docs/schemas/job-request.v1.schema.json
+    // Mutation to run (not yet run, see the s15 report): a field added to JobRequest but not to docs/schemas/job-request.v1.schema.json
     // (tried with a renamed component) fails here as well as in SchemaAgreementTest.
     @Test
     void openApiSchemasComeFromTheContractRecords() throws Exception {

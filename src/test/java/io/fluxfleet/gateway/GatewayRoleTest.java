@@ -52,7 +52,7 @@ class GatewayRoleTest {
     @Inject
     SlotPool slots;
 
-    // Mutation checked: removing %gateway.mp.messaging.incoming.jobs.enabled=false lets the job be taken
+    // Mutation to run (not yet run, see the s15 report): removing %gateway.mp.messaging.incoming.jobs.enabled=false lets the job be taken
     // (state leaves queued); removing the SlotPool role guard loads the model (slots not empty).
     @Test
     void runsTheApiWithoutModelOrIntake() throws Exception {

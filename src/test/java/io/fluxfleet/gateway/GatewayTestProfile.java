@@ -63,6 +63,7 @@ public class GatewayTestProfile implements QuarkusTestProfile {
                 Map.entry("fluxfleet.gateway.limits.requests-per-second", "1000"),
                 Map.entry("fluxfleet.gateway.limits.burst", "1000"),
                 Map.entry("fluxfleet.gateway.limits.tenant-overrides.tiny.requests-per-second", "0.1"),
-                Map.entry("fluxfleet.gateway.limits.tenant-overrides.tiny.burst", "2"));
+                Map.entry("fluxfleet.gateway.limits.tenant-overrides.tiny.burst", "2"),
+                Map.entry("fluxfleet.gateway.limits.tenant-overrides.globex.max-in-flight", "1000000"));
     }
 }

@@ -60,7 +60,7 @@ class GatewayWebhooksTest {
                 .formatted(jobId, prompt, steps, url);
     }
 
-    // Mutation checked: signing with another secret (or over the body without the id) makes verify fail;
+    // Mutation to run (not yet run, see the s15 report): signing with another secret (or over the body without the id) makes verify fail;
     // dropping the wants() filter in the topology delivers progress events too.
     @Test
     void deliveriesAreSignedWithTheTenantsSecretAndMatchTheEvents() throws Exception {
@@ -85,7 +85,7 @@ class GatewayWebhooksTest {
         }
     }
 
-    // Mutation checked: dead-lettering on the first failure (max-age ignored) makes the completed delivery
+    // Mutation to run (not yet run, see the s15 report): dead-lettering on the first failure (max-age ignored) makes the completed delivery
     // never arrive after the receiver comes back.
     @Test
     void aReceiverThatIsDownForAWhileGetsTheDeliveriesLater() throws Exception {
@@ -105,7 +105,7 @@ class GatewayWebhooksTest {
         }
     }
 
-    // Mutation checked: not folding the webhook DLQ topic into the job state leaves webhookDlq empty.
+    // Mutation to run (not yet run, see the s15 report): not folding the webhook DLQ topic into the job state leaves webhookDlq empty.
     @Test
     void aDeadReceiverEndsInTheWebhookDlqShownInTheJobState() throws Exception {
         int port;
@@ -130,7 +130,7 @@ class GatewayWebhooksTest {
         assertTrue(dead.path("lastError").asText().length() > 0);
     }
 
-    // Mutation checked: closing the dispatcher without committing only what is finished (committing the
+    // Mutation to run (not yet run, see the s15 report): closing the dispatcher without committing only what is finished (committing the
     // highest offset read) loses the in-flight completed delivery across the restart.
     @Test
     void restartingTheGatewayMidRunLosesNothing() throws Exception {
