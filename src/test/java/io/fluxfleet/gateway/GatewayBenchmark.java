@@ -31,7 +31,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * A benchmark, not a test: prints figures, asserts nothing about speed. Loopback only, bounded.
  * <pre>
- * mvn -B -o test -Dtest=GatewayBenchmark -Dfluxfleet.bench=true -Dsurefire.failIfNoSpecifiedTests=false \
+ * mvn -B -o test -Dtest=GatewayBenchmark -Dbench.gateway=true -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dbench.submits=2000 -Dbench.clients=16 -Dbench.streams=1000]
  * </pre>
  * Submits use model schnell, which the test fleet does not serve: the worker fails them at once, so
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @QuarkusTest
 @TestProfile(GatewayTestProfile.class)
-@EnabledIfSystemProperty(named = "fluxfleet.bench", matches = "true")
+@EnabledIfSystemProperty(named = "bench.gateway", matches = "true")
 class GatewayBenchmark {
 
     @TestHTTPResource("/")
