@@ -93,7 +93,8 @@ class GatewayBenchmark {
         String jobId = "bench-sse-" + UUID.randomUUID();
         acme.submit("{\"jobId\": \"" + jobId + "\", \"prompt\": \"[[test:slow]] bench\", \"width\": 64, \"height\": 64,"
                 + " \"steps\": 30, \"acceleration\": \"none\"}");
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(8)).build();
         List<CompletableFuture<Long>> arrivals = new ArrayList<>();
         AtomicInteger open = new AtomicInteger();
         for (int i = 0; i < streams; i++) {
