@@ -51,6 +51,12 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: $FLUXFLEET_KAFKA_BOOTSTRAP or 127.0.0.1:9092)")
     String bootstrap;
 
+    @Option(names = "--gateway", description = "Submit over HTTP to this gateway (http://host:port) instead of Kafka")
+    java.net.URI gateway;
+
+    @Option(names = "--api-key", description = "The gateway API key (default: $FLUXFLEET_API_KEY)")
+    String apiKey;
+
     @Option(names = "--jobs-topic", defaultValue = "fluxfleet.jobs", description = "default: ${DEFAULT-VALUE}")
     String jobsTopic;
 
@@ -133,6 +139,11 @@ final class SubmitCommand implements Callable<Integer> {
         ObjectNode request = buildRequest();
         String baseId = request.hasNonNull("jobId") ? request.get("jobId").asText()
                 : jobId != null ? jobId : "cli-" + UUID.randomUUID().toString().substring(0, 13);
+        if (gateway != null) {
+            request.put("jobId", baseId);
+            String key = apiKey != null ? apiKey : System.getenv("FLUXFLEET_API_KEY");
+            return new GatewaySubmit(gateway, key, quiet).run(request, Duration.ofSeconds(timeoutSeconds));
+        }
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(servers));
              KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(servers))) {
             followFromNow(consumer);

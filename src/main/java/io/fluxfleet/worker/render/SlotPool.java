@@ -49,7 +49,14 @@ public class SlotPool {
     private volatile boolean stopping;
     private volatile long loadMs = -1;
 
+    /** The gateway role (profile gateway) loads no model. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "fluxfleet.gateway.only", defaultValue = "false")
+    boolean gatewayOnly;
+
     void onStart(@Observes StartupEvent event) {
+        if (gatewayOnly) {
+            return;
+        }
         for (String device : config.slots()) {
             slots.add(new Slot(slots.size(), device.trim()));
         }

@@ -1,0 +1,120 @@
+package io.fluxfleet.gateway;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One SSE stream of a job: the events after {@code Last-Event-ID} from the job's state, then live
+ * ones from the {@link EventFeed}, each once (by CloudEvents id), closed after the terminal event.
+ */
+final class JobEventStream {
+
+    private final SseEventSink sink;
+    private final Sse sse;
+    private final Set<String> sent = new HashSet<>();
+    private Runnable unsubscribe = () -> { };
+    private boolean closed;
+    /** Live events that arrive while the history is replayed wait here, to keep the order. */
+    private List<LiveEvent> pending = new java.util.ArrayList<>();
+
+    JobEventStream(SseEventSink sink, Sse sse) {
+        this.sink = sink;
+        this.sse = sse;
+    }
+
+    /** Subscribes first (buffering nothing is lost), then replays the history after {@code lastEventId}. */
+    void open(EventFeed feed, JobState state, String lastEventId) {
+        Runnable stop = feed.subscribe(state.jobId(), this::onLive);
+        synchronized (this) {
+            unsubscribe = stop;
+            if (closed) {
+                stop.run();
+                return;
+            }
+            for (LiveEvent e : history(state, lastEventId)) {
+                send(e);
+            }
+            List<LiveEvent> waiting = pending;
+            pending = null;
+            waiting.forEach(this::send);
+        }
+    }
+
+    private synchronized void onLive(LiveEvent e) {
+        if (pending != null) {
+            pending.add(e);
+        } else {
+            send(e);
+        }
+    }
+
+    /** The job's events after the one named (all when null or unknown), with data; superseded progress skipped. */
+    static List<LiveEvent> history(JobState state, String lastEventId) {
+        List<JobState.EventEntry> events = state.events();
+        int from = 0;
+        if (lastEventId != null) {
+            for (int i = 0; i < events.size(); i++) {
+                if (events.get(i).id().equals(lastEventId)) {
+                    from = i + 1;
+                }
+            }
+        }
+        return events.subList(from, events.size()).stream()
+                .filter(e -> e.data() != null)
+                .map(e -> new LiveEvent(e.id(), e.type(), e.data().toString(), isTerminal(e)))
+                .toList();
+    }
+
+    /** Marks everything up to and including {@code lastEventId} as already seen by the client. */
+    synchronized void skipThrough(JobState state, String lastEventId) {
+        if (lastEventId == null) {
+            return;
+        }
+        for (JobState.EventEntry e : state.events()) {
+            sent.add(e.id());
+            if (e.id().equals(lastEventId)) {
+                return;
+            }
+        }
+        sent.clear(); // an id we do not know: send everything
+    }
+
+    private static boolean isTerminal(JobState.EventEntry e) {
+        if (io.fluxfleet.job.JobEvent.COMPLETED.equals(e.type())) {
+            return true;
+        }
+        return io.fluxfleet.job.JobEvent.FAILED.equals(e.type()) && !e.data().path("retryable").asBoolean(false);
+    }
+
+    synchronized void send(LiveEvent e) {
+        if (closed || !sent.add(e.id())) {
+            return;
+        }
+        if (sink.isClosed()) {
+            close();
+            return;
+        }
+        sink.send(sse.newEventBuilder().id(e.id()).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(e.json()).build()).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        close();
+                    }
+                });
+        if (e.terminal()) {
+            close();
+        }
+    }
+
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        unsubscribe.run();
+        sink.close();
+    }
+}
