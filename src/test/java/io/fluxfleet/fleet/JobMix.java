@@ -1,0 +1,74 @@
+package io.fluxfleet.fleet;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Valid jobs as backends send them: random seeds (or none, so the fleet derives one), mixed sizes and presets.
+ * Nothing is fixed between runs: the generator is seeded from SecureRandom, and the seed is printed so a
+ * failing run can be replayed.
+ */
+final class JobMix {
+
+    /** Sizes the tiny checkpoint renders in well under a second on one core; all multiples of 32 (RALU). */
+    private static final int[][] SIZES = {{64, 64}, {64, 128}, {128, 64}, {128, 128}, {96, 96}};
+    private static final List<String> PRESETS = List.of("none", "none", "jit-4x", "ralu-4x", "jit-7x");
+
+    final long generatorSeed = new SecureRandom().nextLong();
+    private final Random random = new Random(generatorSeed);
+    private final String runId = Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
+
+    /** A jobId unique to this run (a rerun on the same cluster would otherwise find the earlier results). */
+    String jobId(String kind, int n) {
+        return "pf-" + runId + "-" + kind + "-" + n;
+    }
+
+    /** A valid job of random size, preset and seed. */
+    synchronized String validJob(String jobId) {
+        int[] size = SIZES[random.nextInt(SIZES.length)];
+        String preset = PRESETS.get(random.nextInt(PRESETS.size()));
+        if (preset.startsWith("ralu") && (size[0] % 32 != 0 || size[1] % 32 != 0)) {
+            preset = "none";
+        }
+        String seed = random.nextBoolean() ? ", \"seed\": " + (random.nextLong() & 0xffffffffL) : "";
+        int steps = 1 + random.nextInt(3);
+        return """
+                {"jobId": "%s", "prompt": "a production-like job %s", "width": %d, "height": %d, "steps": %d,
+                 "acceleration": "%s"%s, "labels": {"suite": "production-faults"}}"""
+                .formatted(jobId, jobId, size[0], size[1], steps, preset, seed);
+    }
+
+    /** A job that renders long enough (seconds) to be caught mid-render by a SIGKILL or SIGTERM. */
+    synchronized String slowJob(String jobId) {
+        return """
+                {"jobId": "%s", "prompt": "a slow job %s", "width": 256, "height": 256, "steps": 24,
+                 "acceleration": "none", "seed": %d}""".formatted(jobId, jobId, random.nextLong() & 0xffffffffL);
+    }
+
+    /** A request whose output bucket does not exist (the fleet may not create it): STORAGE_REJECTED. */
+    String missingBucketJob(String jobId) {
+        return """
+                {"jobId": "%s", "prompt": "to a bucket that is not there", "width": 64, "height": 64, "steps": 1,
+                 "acceleration": "none", "output": {"bucket": "pf-no-such-bucket", "keyPrefix": "renders", "format": "png"}}"""
+                .formatted(jobId);
+    }
+
+    /** A custom JiT preset that validates but cannot run at this size: its first stage has no tokens. */
+    String failingCustomPresetJob(String jobId) {
+        return """
+                {"jobId": "%s", "prompt": "a preset that fails on the device", "width": 64, "height": 64,
+                 "acceleration": "custom", "custom": {"sampler": "jit", "steps": 4, "densities": [0.001, 1.0], "stageStarts": [0, 2]}}"""
+                .formatted(jobId);
+    }
+
+    /** A request of about 1 MiB: a prompt far beyond the request limit (REQUEST_TOO_LARGE). */
+    String oversizedJob(String jobId) {
+        return "{\"jobId\": \"" + jobId + "\", \"prompt\": \"" + "x".repeat(1_000_000) + "\", \"width\": 64, \"height\": 64}";
+    }
+
+    /** Not JSON at all. */
+    String invalidJson(String jobId) {
+        return "{\"jobId\": \"" + jobId + "\", \"prompt\": ";
+    }
+}
