@@ -28,6 +28,7 @@ import org.jboss.logging.Logger;
 public class Outcomes {
 
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
+    private static final int ERROR_MESSAGE_CHARS = 1000;
 
     @Inject
     FleetConfig config;
@@ -125,7 +126,9 @@ public class Outcomes {
 
     private List<JobEvent.AttemptError> errorsWith(Job job, ErrorCode code, String message, Instant now) {
         List<JobEvent.AttemptError> errors = new ArrayList<>(job.delivery().attempt().errors());
-        errors.add(new JobEvent.AttemptError(job.attempt(), code, message, now, identity.id()));
+        // Cut long messages (exception chains): the errors travel in every later retry and DLQ record.
+        String bounded = message.length() > ERROR_MESSAGE_CHARS ? message.substring(0, ERROR_MESSAGE_CHARS) + "…" : message;
+        errors.add(new JobEvent.AttemptError(job.attempt(), code, bounded, now, identity.id()));
         return errors;
     }
 

@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The store step: encodes the image, uploads it and then its sidecar (a sidecar means a complete
- * image), presigns a URL, and returns the completed event (not yet published). Upload failures
- * after the retries become a transient STORAGE_FAILED.
+ * image), presigns a URL, and returns the completed event (not yet published). Transient upload
+ * failures (connection, 5xx, throttling) that outlast the in-place retries become STORAGE_FAILED
+ * (retry topic); a refusal (NoSuchBucket, AccessDenied, other 4xx) becomes STORAGE_REJECTED (DLQ at once).
  */
 @ApplicationScoped
 public class ResultStore {
@@ -49,6 +50,10 @@ public class ResultStore {
             return upload(job, rendered);
         } catch (StorageException e) {
             LOG.errorf("job %s: %s", job.jobId(), e.getMessage());
+            if (e.permanent()) {
+                // Retrying cannot help until the bucket, credentials or policy change: dead-letter it now.
+                throw JobFailure.permanent(ErrorCode.STORAGE_REJECTED, e.getMessage());
+            }
             throw JobFailure.transientFailure(ErrorCode.STORAGE_FAILED, e.getMessage());
         } catch (JobFailure e) {
             throw e;

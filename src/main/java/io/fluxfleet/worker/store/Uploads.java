@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-/** PUTs with bounded retries and backoff; the bytes stay in memory meanwhile. */
+/** PUTs with bounded retries and backoff for transient failures; the bytes stay in memory meanwhile. */
 @ApplicationScoped
 public class Uploads {
 
@@ -28,6 +28,10 @@ public class Uploads {
                 store.put(bucket, key, bytes, contentType);
                 return;
             } catch (StorageException e) {
+                if (e.permanent()) {
+                    // NoSuchBucket, AccessDenied, ...: the same PUT cannot succeed, do not wait for it.
+                    throw e;
+                }
                 if (i >= attempts) {
                     throw new StorageException("upload failed " + attempts + " times: " + e.getMessage(), e);
                 }
