@@ -155,6 +155,8 @@ final class FleetUnderTest implements AutoCloseable {
                 "-Dfluxfleet.topics.control=" + topics.control(),
                 "-Dfluxfleet.topics.attempts=" + topics.attempts(),
                 "-Dfluxfleet.storage.bucket=" + BUCKET,
+                // A bucket the fleet allows but that was never created (or was deleted): STORAGE_REJECTED.
+                "-Dfluxfleet.limits.allowed-buckets=" + BUCKET + ",pf-no-such-bucket",
                 "-Dfluxfleet.storage.presign-expiry=PT0S",
                 "-Dfluxfleet.progress.every-steps=100",
                 "-Dfluxfleet.limits.max-request-bytes=65536",

@@ -46,19 +46,21 @@ final class JobMix {
                  "acceleration": "none", "seed": %d}""".formatted(jobId, jobId, random.nextLong() & 0xffffffffL);
     }
 
+    /**
+     * The job that "crashes the process": a valid, long render; the suite SIGKILLs whichever worker starts it
+     * (a test-scoped stand-in for a request that takes the JVM down, e.g. a native crash in the engine).
+     */
+    String crashingJob(String jobId) {
+        return """
+                {"jobId": "%s", "prompt": "a job that takes the worker down", "width": 384, "height": 384, "steps": 30,
+                 "acceleration": "none"}""".formatted(jobId);
+    }
+
     /** A request whose output bucket does not exist (the fleet may not create it): STORAGE_REJECTED. */
     String missingBucketJob(String jobId) {
         return """
                 {"jobId": "%s", "prompt": "to a bucket that is not there", "width": 64, "height": 64, "steps": 1,
                  "acceleration": "none", "output": {"bucket": "pf-no-such-bucket", "keyPrefix": "renders", "format": "png"}}"""
-                .formatted(jobId);
-    }
-
-    /** A custom JiT preset that validates but cannot run at this size: its first stage has no tokens. */
-    String failingCustomPresetJob(String jobId) {
-        return """
-                {"jobId": "%s", "prompt": "a preset that fails on the device", "width": 64, "height": 64,
-                 "acceleration": "custom", "custom": {"sampler": "jit", "steps": 4, "densities": [0.001, 1.0], "stageStarts": [0, 2]}}"""
                 .formatted(jobId);
     }
 

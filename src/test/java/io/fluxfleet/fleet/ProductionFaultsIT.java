@@ -155,6 +155,7 @@ class ProductionFaultsIT {
         fleet.kafka.awaitFullIsr(fleet.topics.all(), Duration.ofMinutes(2));
 
         // 5. Rollout: every worker SIGTERMed in turn while it renders a slow job, then replaced.
+        midRenderKillsArmed.set(0);
         rollout(producer);
         lastFaultNanos = System.nanoTime();
     }
@@ -236,7 +237,8 @@ class ProductionFaultsIT {
 
     private void submitPoisons(KafkaProducer<String, byte[]> producer) throws Exception {
         crashPoison = mix.jobId("poison-crash", 0);
-        send(producer, crashPoison, mix.validJob(crashPoison));
+        // A long render, so the SIGKILL at its start always lands before it could finish.
+        send(producer, crashPoison, mix.crashingJob(crashPoison));
         poisons.put(crashPoison, "CRASH_LOOP");
         String json = mix.jobId("poison-json", 0);
         send(producer, json, mix.invalidJson(json));
@@ -247,9 +249,8 @@ class ProductionFaultsIT {
         String bucket = mix.jobId("poison-bucket", 0);
         send(producer, bucket, mix.missingBucketJob(bucket));
         poisons.put(bucket, "STORAGE_REJECTED");
-        String preset = mix.jobId("poison-preset", 0);
-        send(producer, preset, mix.failingCustomPresetJob(preset));
-        poisons.put(preset, "RETRIES_EXHAUSTED");
+        // A custom preset failing on the device needs an engine fault no CPU produces on demand: it is covered with
+        // the test-scoped FaultTriggeringEngine in PoisonGuardsTest, not in the packaged workers here.
         report.figure("poison jobs", poisons.size() + " (" + String.join(", ", poisons.values()) + ")");
     }
 
