@@ -237,7 +237,7 @@ final class FleetUnderTest implements AutoCloseable {
 
     Admin admin() {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60000));
     }
 
     String diagnostics() {
