@@ -49,6 +49,11 @@ class ProductionFaultsIT {
     private static final Duration S3_OUTAGE = Duration.ofSeconds(10);
     /** Longer than the workers' and the suite's delivery.timeout.ms (15 s). */
     private static final Duration CLUSTER_OUTAGE = Duration.ofSeconds(25);
+    /**
+     * Scales the job batches (1.0: 300+ valid jobs, the suite as CI runs it). A smaller scale is for checking the
+     * suite itself on a machine too loaded to render 300 jobs in time; the figures then say so.
+     */
+    private static final double SCALE = Double.parseDouble(System.getProperty("fluxfleet.faults.scale", "1.0"));
 
     @TempDir
     static Path dir;
@@ -87,6 +92,9 @@ class ProductionFaultsIT {
             fleet = new FleetUnderTest(dir, SETTINGS, 3);
             fleet.awaitAllReady(Duration.ofMinutes(5));
             report.figure("fleet start-up (cluster, S3, 3 workers ready)", seconds(System.nanoTime() - t0));
+        if (SCALE != 1.0) {
+            report.figure("scale (fluxfleet.faults.scale; 1.0 in CI)", SCALE);
+        }
             observer = new FleetObserver(fleet.bootstrap(), fleet.topics);
             observer.onStarted(this::injectOnStart);
             try (KafkaProducer<String, byte[]> producer = producer()) {
@@ -213,7 +221,8 @@ class ProductionFaultsIT {
 
     // ---- jobs -----------------------------------------------------------------------------------------------
 
-    private List<String> submitValid(KafkaProducer<String, byte[]> producer, String batch, int count) throws Exception {
+    private List<String> submitValid(KafkaProducer<String, byte[]> producer, String batch, int fullCount) throws Exception {
+        int count = Math.max(1, (int) Math.round(fullCount * SCALE));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String id = mix.jobId(batch, i);

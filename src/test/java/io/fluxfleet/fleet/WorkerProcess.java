@@ -34,6 +34,8 @@ final class WorkerProcess {
     /** Exits the suite did not cause (no SIGKILL or SIGTERM of ours): crashes or fail-stops. */
     private final List<Integer> unexpectedExits = new ArrayList<>();
     private boolean expectingExit;
+    /** Like a startupProbe: liveness counts only once the worker has been ready since its last start. */
+    private volatile boolean startedUp;
 
     WorkerProcess(int index, Path logDir, List<String> baseCommand) throws IOException {
         this.index = index;
@@ -46,6 +48,7 @@ final class WorkerProcess {
     synchronized void start() throws IOException {
         generation++;
         expectingExit = false;
+        startedUp = false;
         List<String> command = new ArrayList<>(baseCommand);
         int jar = command.indexOf("-jar");
         command.addAll(jar, List.of("-Dfluxfleet.worker-id=" + workerId, "-Dquarkus.http.port=" + httpPort));
@@ -97,10 +100,18 @@ final class WorkerProcess {
     }
 
     boolean isReady() {
-        return probe("/q/health/ready") == 200;
+        boolean ready = probe("/q/health/ready") == 200;
+        if (ready) {
+            startedUp = true;
+        }
+        return ready;
     }
 
+    /** Live, or still starting (Kubernetes' startupProbe holds liveness checks back until the first ready). */
     boolean isLive() {
+        if (!startedUp && !isReady()) {
+            return true;
+        }
         int status = probe("/q/health/live");
         return status == 200 || status == -1;
     }

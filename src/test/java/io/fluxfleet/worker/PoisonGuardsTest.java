@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * send fails, the channel stops and the follow-up job never completes); parsing the first-failure header
  * with a bare Instant.parse again fails the second; Uploads retrying permanent errors and ResultStore
  * mapping every StorageException to STORAGE_FAILED fails the third (a retryable failure, a retry record);
- * raising the attempts a transient failure gets (Outcomes ignoring max-attempts) fails the fourth.
+ * raising the attempts a transient failure gets (Outcomes ignoring max-attempts) fails the fourth; clearing the
+ * crash count after CRASH_LOOP again (attempts.forget for every terminal failure) fails the fifth.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FleetStackResource.class, restrictToAnnotatedClass = false)
@@ -55,6 +56,12 @@ class PoisonGuardsTest {
 
     @Inject
     FleetConfig config;
+
+    @Inject
+    io.fluxfleet.worker.intake.AttemptLog attempts;
+
+    @Inject
+    FleetMetrics metrics;
 
     @Test
     void aNearOneMebibyteRequestIsDeadLetteredWithABoundedCopy() throws Exception {
@@ -147,6 +154,36 @@ class PoisonGuardsTest {
         assertTrue(recorded >= 1 && recorded <= maxAttempts, "attempts recorded: " + recorded);
         // A good render afterwards (it also brings liveness back up for the other tests).
         assertCompletes("after-device-" + jobId, FleetStackResource.JOBS_TOPIC, List.of());
+    }
+
+    @Test
+    void aCrashLoopedJobKeepsItsCountSoARedeliveryIsNotRenderedAgain() throws Exception {
+        String jobId = "crashloop-kept-" + UUID.randomUUID().toString().substring(0, 8);
+        int cap = config.reliability().crashLoopCap();
+        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            // As crashed workers would have left it: cap renders started, none finished.
+            KafkaTestClients.send(producer, config.topics().attempts(), jobId, "{\"attempts\": " + cap + "}");
+        }
+        long seen = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (attempts.attempts(jobId) < cap && System.nanoTime() < seen) {
+            Thread.sleep(50);
+        }
+        long rendersBefore = metrics.engineRenders();
+        // The first delivery is dead-lettered; the second stands for its redelivery after the dead-lettering
+        // worker died before committing (a rollout): it must not render the poison again.
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap);
+                 KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC)) {
+                KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, job(jobId));
+                List<EventRecord> events = KafkaTestClients.awaitTerminal(consumer, Set.of(jobId), TIMEOUT).get(jobId);
+                JobEvent.Failed failed = assertInstanceOf(JobEvent.Failed.class, events.get(events.size() - 1).event(),
+                        "delivery " + delivery + ": " + KafkaTestClients.summary(events));
+                assertEquals(ErrorCode.CRASH_LOOP, failed.code());
+            }
+            Thread.sleep(1000);
+            assertTrue(attempts.attempts(jobId) >= cap, "the crash count was cleared after CRASH_LOOP");
+        }
+        assertEquals(rendersBefore, metrics.engineRenders(), "a crash-looped job was rendered again");
     }
 
     private void assertCompletes(String jobId, String topic, List<Header> headers) throws Exception {

@@ -119,7 +119,11 @@ public class Outcomes {
                 Instant.now(), code, message, false, errors, List.of(), labels(job));
         LOG.infof("job %s failed: %s %s", job.jobId(), code, message);
         deadLetter(job.delivery(), job.jobId(), failed);
-        attempts.forget(job.jobId());
+        if (code != ErrorCode.CRASH_LOOP) {
+            // A crash-looped job keeps its count: if this worker dies before the commit, the redelivery is
+            // dead-lettered again at once instead of crashing cap more workers.
+            attempts.forget(job.jobId());
+        }
         publishTerminal(failed, job.jobId(), job.delivery(), 0);
         return Outcome.FAILED;
     }
