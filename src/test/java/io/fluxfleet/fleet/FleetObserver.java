@@ -37,6 +37,9 @@ final class FleetObserver implements AutoCloseable {
         final List<JobEvent.Failed> failed = new CopyOnWriteArrayList<>();
         final List<Map<String, String>> retries = new CopyOnWriteArrayList<>();
         final List<Map<String, String>> deadLetters = new CopyOnWriteArrayList<>();
+        /** Highest open-start count per attempts-topic key (one key per worker). */
+        final Map<String, Integer> openStarts = new ConcurrentHashMap<>();
+        /** Sum over workers of their highest open-start count: the crashes the fleet recorded. */
         volatile int maxAttemptsRecorded;
         volatile long firstCompletedNanos;
         volatile long lastCompletedNanos;
@@ -124,17 +127,24 @@ final class FleetObserver implements AutoCloseable {
 
     private void accept(ConsumerRecord<String, byte[]> record) {
         String topic = record.topic();
-        JobTrace trace = trace(record.key());
         if (topic.equals(topics.attempts())) {
+            // Keyed <jobId>/<workerId> (one writer per key); "open" counts that worker's starts not yet ended.
+            int slash = record.key().lastIndexOf('/');
+            JobTrace trace = trace(slash > 0 ? record.key().substring(0, slash) : record.key());
             if (record.value() != null) {
                 try {
                     JsonNode value = JSON.readTree(record.value());
-                    trace.maxAttemptsRecorded = Math.max(trace.maxAttemptsRecorded, value.path("attempts").asInt(0));
+                    int open = value.has("open") ? value.path("open").asInt(0) : value.path("attempts").asInt(0);
+                    trace.openStarts.merge(record.key(), open, Math::max);
+                    trace.maxAttemptsRecorded = trace.openStarts.values().stream().mapToInt(Integer::intValue).sum();
                 } catch (Exception e) {
                     unreadable++;
                 }
             }
-        } else if (topic.equals(topics.retry())) {
+            return;
+        }
+        JobTrace trace = trace(record.key());
+        if (topic.equals(topics.retry())) {
             trace.retries.add(headers(record));
         } else if (topic.equals(topics.dlq())) {
             trace.deadLetters.add(headers(record));

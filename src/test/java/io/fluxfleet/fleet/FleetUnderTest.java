@@ -167,14 +167,12 @@ final class FleetUnderTest implements AutoCloseable {
                 "-Dfluxfleet.reliability.backoff=" + settings.retryBackoff(),
                 "-Dfluxfleet.reliability.max-backoff=" + settings.maxRetryBackoff(),
                 "-Dfluxfleet.render.timeout=" + settings.renderTimeout(),
-                "-Dfluxfleet.render.publish-timeout=" + settings.deliveryTimeout().multipliedBy(3),
+                // A publish outlives one delivery timeout; the worker re-publishes in place (publish-attempts).
+                "-Dfluxfleet.render.publish-timeout=" + settings.deliveryTimeout().plusSeconds(5),
+                "-Dfluxfleet.reliability.upload-budget=PT15S",
                 "-Dfluxfleet.shutdown.grace=" + settings.grace(),
                 "-Dmp.messaging.incoming.jobs.group.id=" + topics.jobsGroup(),
                 "-Dmp.messaging.incoming.retries.group.id=" + topics.retryGroup(),
-                "-Dmp.messaging.incoming.jobs.session.timeout.ms=10000",
-                "-Dmp.messaging.incoming.jobs.heartbeat.interval.ms=2000",
-                "-Dmp.messaging.incoming.retries.session.timeout.ms=10000",
-                "-Dmp.messaging.incoming.retries.heartbeat.interval.ms=2000",
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 // Production producer settings, with a delivery timeout the suite's cluster outage exceeds.
                 "-Dkafka.acks=all",

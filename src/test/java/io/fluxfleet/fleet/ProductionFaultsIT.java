@@ -44,7 +44,7 @@ class ProductionFaultsIT {
 
     private static final FleetUnderTest.WorkerSettings SETTINGS = new FleetUnderTest.WorkerSettings(
             5, 3, 3, Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(8),
-            Duration.ofSeconds(240), Duration.ofSeconds(15), Duration.ofMinutes(3));
+            Duration.ofMinutes(6), Duration.ofSeconds(15), Duration.ofMinutes(3));
     /** Upload budget in place: 0.5 s + 1 s of pauses (3 attempts). The outage is several times longer. */
     private static final Duration S3_OUTAGE = Duration.ofSeconds(10);
     /** Longer than the workers' and the suite's delivery.timeout.ms (15 s). */
@@ -259,7 +259,7 @@ class ProductionFaultsIT {
         send(producer, bucket, mix.missingBucketJob(bucket));
         poisons.put(bucket, "STORAGE_REJECTED");
         // A custom preset failing on the device needs an engine fault no CPU produces on demand: it is covered with
-        // the test-scoped FaultTriggeringEngine in PoisonGuardsTest, not in the packaged workers here.
+        // the test-scoped FaultTriggeringEngine in ReliabilityTest, not in the packaged workers here.
         report.figure("poison jobs", poisons.size() + " (" + String.join(", ", poisons.values()) + ")");
     }
 

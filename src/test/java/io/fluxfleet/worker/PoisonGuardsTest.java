@@ -42,8 +42,7 @@ import org.junit.jupiter.api.Test;
  * send fails, the channel stops and the follow-up job never completes); parsing the first-failure header
  * with a bare Instant.parse again fails the second; Uploads retrying permanent errors and ResultStore
  * mapping every StorageException to STORAGE_FAILED fails the third (a retryable failure, a retry record);
- * raising the attempts a transient failure gets (Outcomes ignoring max-attempts) fails the fourth; clearing the
- * crash count after CRASH_LOOP again (attempts.forget for every terminal failure) fails the fifth.
+ * clearing the crash count after CRASH_LOOP again (attempts.forget for every terminal failure) fails the fourth.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FleetStackResource.class, restrictToAnnotatedClass = false)
@@ -125,47 +124,16 @@ class PoisonGuardsTest {
     }
 
     @Test
-    void aCustomPresetThatFailsOnTheDeviceIsDeadLetteredAfterTheConfiguredAttempts() throws Exception {
-        // The device fault comes from the test-scoped FaultTriggeringEngine: every step throws a CUDA error.
-        String jobId = "device-" + UUID.randomUUID().toString().substring(0, 8);
-        String value = "{\"jobId\": \"" + jobId + "\", \"prompt\": \"[[test:device-error]]\", \"width\": 64, \"height\": 64,"
-                + " \"acceleration\": \"custom\", \"custom\": {\"sampler\": \"jit\", \"steps\": 4, \"densities\": [0.5, 1.0],"
-                + " \"stageStarts\": [0, 2]}}";
-        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
-            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, value);
-        }
-        Map<String, String> dlq = dlq(jobId);
-        assertEquals("RETRIES_EXHAUSTED", dlq.get(RecordHeaders.H_REASON));
-        int maxAttempts = config.reliability().maxAttempts();
-        assertEquals(String.valueOf(maxAttempts), dlq.get(RecordHeaders.H_ATTEMPT));
-        // Counted where the crash counter counts: the attempts topic never went past the configured attempts.
-        int recorded = 0;
-        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, config.topics().attempts())) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (jobId.equals(r.key()) && r.value() != null) {
-                        recorded = Math.max(recorded, new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.value())
-                                .path("attempts").asInt(0));
-                    }
-                }
-            }
-        }
-        assertTrue(recorded >= 1 && recorded <= maxAttempts, "attempts recorded: " + recorded);
-        // A good render afterwards (it also brings liveness back up for the other tests).
-        assertCompletes("after-device-" + jobId, FleetStackResource.JOBS_TOPIC, List.of());
-    }
-
-    @Test
     void aCrashLoopedJobKeepsItsCountSoARedeliveryIsNotRenderedAgain() throws Exception {
         String jobId = "crashloop-kept-" + UUID.randomUUID().toString().substring(0, 8);
         int cap = config.reliability().crashLoopCap();
         try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
-            // As crashed workers would have left it: cap renders started, none finished.
-            KafkaTestClients.send(producer, config.topics().attempts(), jobId, "{\"attempts\": " + cap + "}");
+            // As a crashed worker leaves it: cap starts open, the lease long lapsed.
+            KafkaTestClients.send(producer, config.topics().attempts(), jobId + "/crashed-worker",
+                    "{\"open\": " + cap + ", \"renewedAt\": 0}");
         }
         long seen = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (attempts.attempts(jobId) < cap && System.nanoTime() < seen) {
+        while (attempts.crashes(jobId) < cap && System.nanoTime() < seen) {
             Thread.sleep(50);
         }
         long rendersBefore = metrics.engineRenders();
@@ -181,7 +149,7 @@ class PoisonGuardsTest {
                 assertEquals(ErrorCode.CRASH_LOOP, failed.code());
             }
             Thread.sleep(1000);
-            assertTrue(attempts.attempts(jobId) >= cap, "the crash count was cleared after CRASH_LOOP");
+            assertTrue(attempts.crashes(jobId) >= cap, "the crash count was cleared after CRASH_LOOP");
         }
         assertEquals(rendersBefore, metrics.engineRenders(), "a crash-looped job was rendered again");
     }
