@@ -31,6 +31,7 @@ public enum ErrorCode {
     CANCELLED(false, false, "A cancel request for the jobId stopped the job."),
     RENDER_FAILED(false, true, "Rendering failed (GPU out of memory, engine error, timeout)."),
     STORAGE_FAILED(false, true, "Uploading the image or its sidecar failed."),
+    STORAGE_REJECTED(false, false, "The object store refused the upload for good (no such bucket, access denied, unknown key); retrying cannot help."),
     RETRIES_EXHAUSTED(false, false, "A retryable failure happened on every allowed attempt."),
     JOB_ID_CONFLICT(false, false, "Objects for this jobId exist with another tenant or another request; nothing was overwritten."),
     CRASH_LOOP(false, false, "Workers died while rendering this job too many times; it is dead-lettered so it cannot kill the fleet.");

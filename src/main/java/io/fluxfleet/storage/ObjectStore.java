@@ -64,7 +64,7 @@ public final class ObjectStore {
             }
             throw new StorageException("cannot create bucket " + bucket + ": " + code, e);
         } catch (Exception e) {
-            throw new StorageException("cannot create bucket " + bucket + ": " + e.getMessage(), e);
+            throw new StorageException("cannot create bucket " + bucket + ": " + describe(e), e);
         }
     }
 
@@ -77,7 +77,7 @@ public final class ObjectStore {
                     .build());
             return new Stored(bucket, key, contentType, bytes.length, response.etag());
         } catch (Exception e) {
-            throw new StorageException("cannot upload s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            throw new StorageException("cannot upload s3://" + bucket + "/" + key + ": " + describe(e), e);
         }
     }
 
@@ -94,7 +94,7 @@ public final class ObjectStore {
             }
             throw new StorageException("cannot stat s3://" + bucket + "/" + key + ": " + code, e);
         } catch (Exception e) {
-            throw new StorageException("cannot stat s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            throw new StorageException("cannot stat s3://" + bucket + "/" + key + ": " + describe(e), e);
         }
     }
 
@@ -109,7 +109,7 @@ public final class ObjectStore {
             }
             throw new StorageException("cannot get s3://" + bucket + "/" + key + ": " + code, e);
         } catch (Exception e) {
-            throw new StorageException("cannot get s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            throw new StorageException("cannot get s3://" + bucket + "/" + key + ": " + describe(e), e);
         }
     }
 
@@ -128,5 +128,10 @@ public final class ObjectStore {
         } catch (Exception e) {
             throw new StorageException("cannot presign s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The S3 error code with the server's message (or the exception's message): says what to fix. */
+    private static String describe(Exception e) {
+        return StorageErrors.s3Code(e).map(code -> code + " (" + e.getMessage() + ")").orElseGet(() -> String.valueOf(e.getMessage()));
     }
 }

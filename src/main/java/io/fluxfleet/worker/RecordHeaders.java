@@ -10,8 +10,16 @@ public final class RecordHeaders {
     public static final String H_REASON = "fluxfleet-reason";
     public static final String H_MESSAGE = "fluxfleet-reason-message";
     public static final String H_WORKER = "fluxfleet-worker";
-    /** On DLQ records: the original request bytes, as they came (the value is the terminal failed event). */
+    /**
+     * On DLQ records: the request bytes as they came, cut to {@code BoundedHeaders.REQUEST_COPY_BYTES} so that a
+     * near-1 MiB request cannot push the record over the producer's or the broker's limit (the value is the
+     * terminal failed event; a retry record's value is the request, intact).
+     */
     public static final String H_REQUEST = "fluxfleet-request";
+    /** On DLQ records: the size of the original request; when it exceeds the copy's bound the copy is cut. */
+    public static final String H_REQUEST_BYTES = "fluxfleet-request-bytes";
+    /** On DLQ records: "true" when {@link #H_REQUEST} holds only the first bytes of the request. */
+    public static final String H_REQUEST_TRUNCATED = "fluxfleet-request-truncated";
 
     private RecordHeaders() {
     }

@@ -65,12 +65,19 @@ public class RenderOrchestrator {
     @Incoming("retries")
     @Blocking(value = "retry-pool", ordered = false)
     public void onRetry(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        Attempt attempt;
+        try {
+            attempt = Attempt.of(record);
+        } catch (JobFailure unreadableHeaders) {
+            outcomes.failed(Delivery.of(record, Attempt.FIRST), null, unreadableHeaders);
+            return;
+        }
         long maxWait = config.reliability().maxBackoff().toMillis() + 5_000;
         long wait = Math.min(maxWait, Attempt.notBefore(record) - System.currentTimeMillis());
         if (wait > 0) {
             Thread.sleep(wait);
         }
-        handle(Delivery.of(record, Attempt.of(record)));
+        handle(Delivery.of(record, attempt));
     }
 
     Outcome handle(Delivery delivery) throws InterruptedException {

@@ -39,9 +39,12 @@ class WorkerAgreementTest {
 
     private static JsonNode kafkaTrigger(Rendered r) {
         ObjectNode so = r.require("ScaledObject", Rendered.WORKER);
+        // The jobs trigger; the retry trigger is checked by RetryScalingAndRecordLimitsTest.
+        String jobsGroup = r.workerConfig().require("mp.messaging.incoming." + Rendered.JOBS_CHANNEL + ".group.id");
         List<JsonNode> triggers = Yamls.list(so, "spec", "triggers").stream()
-                .filter(t -> t.path("type").asText().equals("kafka")).toList();
-        assertEquals(1, triggers.size(), r.overlay + ": one kafka trigger expected");
+                .filter(t -> t.path("type").asText().equals("kafka"))
+                .filter(t -> t.path("metadata").path("consumerGroup").asText().equals(jobsGroup)).toList();
+        assertEquals(1, triggers.size(), r.overlay + ": one kafka trigger on the jobs group expected");
         return triggers.get(0);
     }
 

@@ -32,6 +32,7 @@ import org.jboss.logging.Logger;
 public class Outcomes {
 
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
+    private static final int ERROR_MESSAGE_CHARS = 1000;
     private static final long PUBLISH_BACKOFF_MS = 500;
     private static final long PUBLISH_BACKOFF_MAX_MS = 8_000;
 
@@ -128,14 +129,20 @@ public class Outcomes {
                 Instant.now(), code, message, false, errors, List.of(), labels(job));
         LOG.infof("job %s failed: %s %s", job.jobId(), code, message);
         deadLetter(job.delivery(), job.jobId(), failed);
-        attempts.forget(job.jobId());
+        if (code != ErrorCode.CRASH_LOOP) {
+            // A crash-looped job keeps its count: if this worker dies before the commit, the redelivery is
+            // dead-lettered again at once instead of crashing cap more workers.
+            attempts.forget(job.jobId());
+        }
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.FAILED;
     }
 
     private List<JobEvent.AttemptError> errorsWith(Job job, ErrorCode code, String message, Instant now) {
         List<JobEvent.AttemptError> errors = new ArrayList<>(job.delivery().attempt().errors());
-        errors.add(new JobEvent.AttemptError(job.attempt(), code, message, now, identity.id()));
+        // Cut long messages (exception chains): the errors travel in every later retry and DLQ record.
+        String bounded = message.length() > ERROR_MESSAGE_CHARS ? message.substring(0, ERROR_MESSAGE_CHARS) + "…" : message;
+        errors.add(new JobEvent.AttemptError(job.attempt(), code, bounded, now, identity.id()));
         return errors;
     }
 

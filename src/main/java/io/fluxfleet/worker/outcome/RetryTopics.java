@@ -7,6 +7,8 @@ import static io.fluxfleet.worker.RecordHeaders.H_MESSAGE;
 import static io.fluxfleet.worker.RecordHeaders.H_NOT_BEFORE;
 import static io.fluxfleet.worker.RecordHeaders.H_REASON;
 import static io.fluxfleet.worker.RecordHeaders.H_REQUEST;
+import static io.fluxfleet.worker.RecordHeaders.H_REQUEST_BYTES;
+import static io.fluxfleet.worker.RecordHeaders.H_REQUEST_TRUNCATED;
 import static io.fluxfleet.worker.RecordHeaders.H_WORKER;
 
 import io.fluxfleet.worker.FleetConfig;
@@ -47,7 +49,7 @@ public class RetryTopics {
         r.headers().add(new RecordHeader(H_ATTEMPT, bytes(Integer.toString(retry.nextAttempt()))));
         r.headers().add(new RecordHeader(H_FIRST_FAILURE, bytes(retry.firstFailure().toString())));
         r.headers().add(new RecordHeader(H_NOT_BEFORE, bytes(Long.toString(retry.notBefore().toEpochMilli()))));
-        r.headers().add(new RecordHeader(H_ERRORS, bytes(retry.errorsJson())));
+        r.headers().add(new RecordHeader(H_ERRORS, BoundedHeaders.cut(retry.errorsJson(), BoundedHeaders.ERRORS_BYTES)));
         r.headers().add(new RecordHeader(H_WORKER, bytes(identity.id())));
         send(r);
     }
@@ -55,13 +57,18 @@ public class RetryTopics {
     public void sendDeadLetter(String key, DeadLetter dead) {
         ProducerRecord<String, byte[]> r = new ProducerRecord<>(config.topics().dlq(), key, dead.failedEvent());
         if (dead.request() != null) {
-            r.headers().add(new RecordHeader(H_REQUEST, dead.request()));
+            byte[] copy = BoundedHeaders.cut(dead.request(), BoundedHeaders.REQUEST_COPY_BYTES);
+            r.headers().add(new RecordHeader(H_REQUEST, copy));
+            r.headers().add(new RecordHeader(H_REQUEST_BYTES, bytes(Integer.toString(dead.request().length))));
+            if (copy.length < dead.request().length) {
+                r.headers().add(new RecordHeader(H_REQUEST_TRUNCATED, bytes("true")));
+            }
         }
         r.headers().add(new RecordHeader(H_ATTEMPT, bytes(Integer.toString(dead.attemptsMade()))));
         r.headers().add(new RecordHeader(H_FIRST_FAILURE, bytes(dead.firstFailure().toString())));
         r.headers().add(new RecordHeader(H_REASON, bytes(dead.reason())));
-        r.headers().add(new RecordHeader(H_MESSAGE, bytes(dead.message())));
-        r.headers().add(new RecordHeader(H_ERRORS, bytes(dead.errorsJson())));
+        r.headers().add(new RecordHeader(H_MESSAGE, BoundedHeaders.cut(dead.message(), BoundedHeaders.MESSAGE_BYTES)));
+        r.headers().add(new RecordHeader(H_ERRORS, BoundedHeaders.cut(dead.errorsJson(), BoundedHeaders.ERRORS_BYTES)));
         r.headers().add(new RecordHeader(H_WORKER, bytes(identity.id())));
         send(r);
     }

@@ -27,8 +27,9 @@ import org.jboss.logging.Logger;
 /**
  * The store step: encodes the image, uploads it and then its sidecar (a sidecar means a complete
  * image), and returns the completed event (not yet published). When another render of the job
- * stored its result first, that result stands. Upload failures after the retries (within the
- * upload budget) become a transient STORAGE_FAILED.
+ * stored its result first, that result stands. Transient upload failures (connection, 5xx,
+ * throttling) that outlast the in-place retries (within the upload budget) become STORAGE_FAILED
+ * (retry topic); a refusal (NoSuchBucket, AccessDenied, other 4xx) becomes STORAGE_REJECTED (DLQ at once).
  */
 @ApplicationScoped
 public class ResultStore {
@@ -69,6 +70,10 @@ public class ResultStore {
             return upload(job, rendered);
         } catch (StorageException e) {
             LOG.errorf("job %s: %s", job.jobId(), e.getMessage());
+            if (e.permanent()) {
+                // Retrying cannot help until the bucket, credentials or policy change: dead-letter it now.
+                throw JobFailure.permanent(ErrorCode.STORAGE_REJECTED, e.getMessage());
+            }
             throw JobFailure.transientFailure(ErrorCode.STORAGE_FAILED, e.getMessage());
         } catch (JobFailure e) {
             throw e;

@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-/** PUTs with bounded retries and backoff; the bytes stay in memory meanwhile. */
+/** PUTs with bounded retries and backoff for transient failures; the bytes stay in memory meanwhile. */
 @ApplicationScoped
 public class Uploads {
 
@@ -37,6 +37,10 @@ public class Uploads {
                 store.put(bucket, key, upload.bytes(), upload.contentType());
                 return;
             } catch (StorageException e) {
+                if (e.permanent()) {
+                    // NoSuchBucket, AccessDenied, ...: the same PUT cannot succeed, do not wait for it.
+                    throw e;
+                }
                 if (i >= attempts || System.nanoTime() + pause * 1_000_000 > deadlineNanos) {
                     throw new StorageException("upload failed " + i + " times: " + e.getMessage(), e);
                 }
