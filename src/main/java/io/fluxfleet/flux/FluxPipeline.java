@@ -134,7 +134,7 @@ public final class FluxPipeline implements AutoCloseable {
                     2L * grid.cols()), job).toDevice(policy.device(), false);
             FluxDenoiser denoiser = new FluxDenoiser(transformer, txt, pooled, request.guidance());
             SamplingResult sampled = sampler.sample(new SamplingContext(denoiser, grid, grid.pack(noise), random,
-                    observer, job, latent -> VaeDecoder.toImage(vae.decode(latent))));
+                    observer, job, vae::decodeUnclamped));
             long t2 = System.nanoTime();
 
             NDArray latent = grid.unpack(sampled.tokens());

@@ -9,6 +9,11 @@ import io.fluxfleet.flux.transformer.FlopsModel;
 import io.fluxfleet.flux.transformer.FluxConfig;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.SeededStreams;
+import static io.fluxfleet.sampling.jit.JitPreset.BlurPadding.NORMALIZED_ZERO;
+import static io.fluxfleet.sampling.jit.JitPreset.BlurPadding.REFLECT;
+import static io.fluxfleet.sampling.jit.JitPreset.ImportancePadding.REPLICATE;
+import static io.fluxfleet.sampling.jit.JitPreset.ImportancePadding.ZERO;
+
 import org.junit.jupiter.api.Test;
 
 /** Presets, the Beta schedule, token counts and the FLOPs model against independent values. */
@@ -91,15 +96,15 @@ class JitMathTest {
     @Test
     void customPresetsAreValidated() {
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.6, 0.5}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.6, 0.5}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 0.9}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 0.9}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 12}, new double[] {0.3, 1.0}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 12}, new double[] {0.3, 1.0}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 1.0}, 1.4, 0.42, 0, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 1.0}, 1.4, 0.42, 0, ZERO, REFLECT));
         JitPreset ok = new JitPreset("custom", 12, new int[] {0, 4, 8}, new double[] {0.25, 0.5, 1.0}, 1.4, 0.425,
-                0.5, true);
+                0.5, REPLICATE, NORMALIZED_ZERO);
         assertEquals(4, ok.stageSteps(2));
     }
 
@@ -164,7 +169,7 @@ class JitMathTest {
         importance[0] = 1f; // an anchor already: must not count
         AnchorSet grown = a.grow(26, importance);
         assertEquals(26, grown.size());
-        assertArrayEquals(new int[] {free[1], free[3]}, grown.minus(a));
+        assertArrayEquals(new int[] {free[3], free[1]}, grown.minus(a), "appended in descending importance");
     }
 
     @Test

@@ -52,7 +52,7 @@ class JitSamplerTest {
 
     @Test
     void oneFullStageEqualsEulerOnTheSameSigmas() {
-        JitPreset one = new JitPreset("one", 5, new int[] {0}, new double[] {1.0}, 1.4, 0.42, 1.0, false);
+        JitPreset one = new JitPreset("one", 5, new int[] {0}, new double[] {1.0}, 1.4, 0.42, 1.0, JitPreset.ImportancePadding.ZERO, JitPreset.BlurPadding.REFLECT);
         JitSampler jit = new JitSampler(one);
         LatentGrid grid = new LatentGrid(4, 5);
         try (FluxTransformer t = transformer(); NDManager m = NDManager.newBaseManager()) {
@@ -191,7 +191,7 @@ class JitSamplerTest {
     void sameSeedSameResultAcrossInstancesOtherSeedDiffers() {
         LatentGrid grid = new LatentGrid(6, 6);
         JitPreset preset = new JitPreset("t", 6, new int[] {0, 2, 4}, new double[] {0.4, 0.7, 1.0}, 1.4, 0.42, 1.0,
-                false);
+                JitPreset.ImportancePadding.ZERO, JitPreset.BlurPadding.REFLECT);
         float[] a;
         float[] b;
         float[] c;
@@ -213,14 +213,14 @@ class JitSamplerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray constant = m.full(new Shape(1, 25, 64), 3f);
             NDArray ramp = m.arange(25f).reshape(1, 25, 1).repeat(2, 64);
-            float[] replicate = Importance.compute(constant, grid, false);
+            float[] replicate = Importance.compute(constant, grid, JitPreset.ImportancePadding.REPLICATE);
             for (float v : replicate) {
                 assertEquals(0f, v, "a constant field has no local variance with replicated edges");
             }
-            float[] zero = Importance.compute(constant, grid, true);
+            float[] zero = Importance.compute(constant, grid, JitPreset.ImportancePadding.ZERO);
             assertEquals(1f, zero[0], 1e-6); // zero padding makes the corner look busiest
             assertEquals(0f, zero[12], 1e-6);
-            float[] rampImportance = Importance.compute(ramp, grid, false);
+            float[] rampImportance = Importance.compute(ramp, grid, JitPreset.ImportancePadding.REPLICATE);
             assertEquals(25, rampImportance.length);
         }
     }
