@@ -172,19 +172,49 @@ class JitMathTest {
         assertArrayEquals(new int[] {free[3], free[1]}, grown.minus(a), "appended in descending importance");
     }
 
+    /**
+     * Every cell, anchors and non-anchors, gets the nearest anchor by Euclidean distance, and a cell
+     * equidistant from several anchors gets the EARLIEST in the anchor list (jit.md, "Anchor order
+     * and ties"), checked against a brute force written here. The list is a seeded permutation
+     * (thinned pattern) plus grown tokens, so list order differs from raster order, and the test
+     * asserts that this matters for some cells. Mutation: ties to the last anchor (d <= best)
+     * failed; ties to the lowest raster index failed.
+     */
     @Test
-    void nearestAnchorMapUsesEuclideanDistance() {
-        LatentGrid grid = new LatentGrid(1, 7);
-        AnchorSet a = AnchorSet.initial(grid, 7, new SeededStreams(0).stream("a"));
-        assertEquals(7, a.size());
-        AnchorSet ends = AnchorSet.initial(new LatentGrid(3, 3), 8, new SeededStreams(0).stream("a"));
-        int[] near = ends.nearestAnchor();
-        assertEquals(9, near.length);
-        int[] idx = ends.indices();
-        for (int cell = 0; cell < 9; cell++) {
-            if (ends.contains(cell)) {
-                assertEquals(cell, idx[near[cell]], "an anchor is its own nearest");
-            }
+    void nearestAnchorMapTakesTheEarliestOfEquallyNearAnchors() {
+        LatentGrid grid = new LatentGrid(12, 10);
+        AnchorSet thinned = AnchorSet.initial(grid, 30, new SeededStreams(6).stream("a"));
+        float[] importance = new float[grid.tokens()];
+        for (int i = 0; i < importance.length; i++) {
+            importance[i] = (i * 37) % 101;
         }
+        for (AnchorSet a : new AnchorSet[] {thinned, thinned.grow(50, importance)}) {
+            int[] list = a.indices();
+            int[] near = a.nearestAnchor();
+            int rasterTieDifferences = 0;
+            for (int cell = 0; cell < grid.tokens(); cell++) {
+                int best = Integer.MAX_VALUE;
+                for (int anchor : list) {
+                    best = Math.min(best, dist2(anchor, cell, 10));
+                }
+                int earliest = -1;
+                int lowestRaster = Integer.MAX_VALUE;
+                for (int p = 0; p < list.length; p++) {
+                    if (dist2(list[p], cell, 10) == best) {
+                        earliest = earliest < 0 ? p : earliest;
+                        lowestRaster = Math.min(lowestRaster, list[p]);
+                    }
+                }
+                assertEquals(earliest, near[cell], "cell " + cell);
+                rasterTieDifferences += list[earliest] != lowestRaster ? 1 : 0;
+            }
+            assertTrue(rasterTieDifferences > 0, "the tie rule must matter on this list");
+        }
+    }
+
+    static int dist2(int a, int b, int cols) {
+        int dr = a / cols - b / cols;
+        int dc = a % cols - b % cols;
+        return dr * dr + dc * dc;
     }
 }
