@@ -89,7 +89,7 @@ public final class RaluSampler implements Sampler {
             }
         }
         List<SamplingResult.Stage> report = new ArrayList<>();
-        ctx.trace().stage(0, positions(tokens), 2);
+        ctx.trace().stage(0, positions(tokens, 1), 2);
         NDArray[] last = run(ctx, y, ids(m, tokens), sigmas[0], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[0], tokens.size()));
 
@@ -114,7 +114,7 @@ public final class RaluSampler implements Sampler {
         NDArray mixed2 = NDArrays.concat(new NDList(take(last[0], kept), upsampled), 1);
         y = renoise(ctx, 1, mixed2, new Blocks(kept.length, chosen.length), preset.ends()[0]);
         closeAll(last);
-        ctx.trace().stage(1, positions(children2), 2);
+        ctx.trace().stage(1, positions(children2, 1), 2);
         last = run(ctx, y, ids(m, stage2), sigmas[1], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[1], stage2.size()));
 
@@ -137,7 +137,7 @@ public final class RaluSampler implements Sampler {
         }
         y = take(renoised, raster);
         closeAll(last);
-        ctx.trace().stage(2, positions(joined3), 2);
+        ctx.trace().stage(2, positions(joined3, 2), 1); // stage 3 runs on full-grid ids
         last = run(ctx, y, grid.ids(m), sigmas[2], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[2], grid.tokens()));
         last[1].close();
@@ -155,11 +155,11 @@ public final class RaluSampler implements Sampler {
         return out;
     }
 
-    /** Low-resolution ids (row, col) of tokens, for the trace (its idScale maps them to the full grid). */
-    private static float[][] positions(List<Token> tokens) {
+    /** Ids (row, col) of tokens times {@code scale}, for the trace. */
+    private static float[][] positions(List<Token> tokens, float scale) {
         float[][] out = new float[tokens.size()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = new float[] {tokens.get(i).idRow(), tokens.get(i).idCol()};
+            out[i] = new float[] {scale * tokens.get(i).idRow(), scale * tokens.get(i).idCol()};
         }
         return out;
     }

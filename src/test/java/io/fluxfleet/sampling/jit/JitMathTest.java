@@ -177,8 +177,8 @@ class JitMathTest {
      * equidistant from several anchors gets the EARLIEST in the anchor list (jit.md, "Anchor order
      * and ties"), checked against a brute force written here. The list is a seeded permutation
      * (thinned pattern) plus grown tokens, so list order differs from raster order, and the test
-     * asserts that this matters for some cells. Mutation: ties to the last anchor (d <= best)
-     * failed; ties to the lowest raster index failed.
+     * asserts that this matters for some cells. Mutation: ties to the last anchor (d <= best
+     * in AnchorSet.nearestAnchor) failed.
      */
     @Test
     void nearestAnchorMapTakesTheEarliestOfEquallyNearAnchors() {

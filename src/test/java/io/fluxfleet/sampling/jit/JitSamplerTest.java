@@ -160,8 +160,8 @@ class JitSamplerTest {
     /**
      * Every cell of the lift equals ReferenceJit's (nearest fill, 2-D Gaussian over the
      * reflect-padded grid, anchors exact), on random values and a grid small enough that the
-     * 7-wide kernel reaches over two borders. Mutations: no blur (filled values returned) failed;
-     * normalised zero padding failed; a kernel radius of 2 failed.
+     * 7-wide kernel reaches over two borders. Mutations: no blur (filled values where the blur
+     * goes) failed; normalised zero padding as the default failed; a kernel radius of 2 failed.
      */
     @Test
     void liftMatchesTheSpecCellByCell() {
@@ -183,9 +183,8 @@ class JitSamplerTest {
     /**
      * The transition on non-zero y, y_prev and v_prev against the spec written out here: x0 lifted
      * from the OLD anchors, target (1 - sigma) x0 + sigma eps, blend (1 - w) y + w target on the new
-     * tokens only, for w = 1/3 (default) and 1. Mutations: x0 lifted from the grown anchor set
-     * failed; target without the x0 term failed; (1 - w) y dropped failed; sigma_prev replaced by
-     * sigma in x0 failed.
+     * tokens only, for w = 1/3 (default) and 1. Mutations: target without the x0 term failed;
+     * (1 - w) y dropped failed; sigma_prev replaced by sigma in x0 failed.
      */
     @Test
     void transitionMatchesTheSpecOnNonZeroStates() {

@@ -31,8 +31,9 @@ import org.opencv.imgproc.Imgproc;
  *
  * <p>Mutations, each made once in the sampler and seen to fail here: pixel-split upsampling as
  * default; noise correlated inside a child instead of across the four children; stage 3's
- * sequence with the stage-2 children first; r = 0.2 for ralu-7x; latent edge scoring as default;
- * the gray mapping (gray + 1) * 127.5; Canny thresholds divided by 4; x0 at the stage start sigma.
+ * re-noising blocks placed after the stage-2 children; r = 0.2 for ralu-7x; latent edge scoring
+ * as default; the gray mapping (gray + 1) * 127.5; Canny's low threshold 25; x0 taken at the
+ * stage's previous sigma (the estimate sent to the decoder is compared too).
  */
 class RaluGoldenTrajectoryTest {
 
@@ -97,6 +98,7 @@ class RaluGoldenTrajectoryTest {
         int wl = 6;
         long seed = 99;
         Recorder rec = new Recorder();
+        List<float[]> decoded = new ArrayList<>();
         float[] noise;
         float[] result;
         try (NDManager m = NDManager.newBaseManager()) {
@@ -105,7 +107,10 @@ class RaluGoldenTrajectoryTest {
             noise = noiseTokens.toFloatArray();
             // toy decoder: RGB = latent channels 0..2, each latent pixel an 8 x 8 block
             SamplingContext ctx = new SamplingContext(new LinearModel(), grid, noiseTokens, random, StepObserver.NONE,
-                    m, latent -> latent.get(":, 0:3").repeat(2, 8).repeat(3, 8)).withTrace(rec);
+                    m, latent -> {
+                        decoded.add(latent.toFloatArray());
+                        return latent.get(":, 0:3").repeat(2, 8).repeat(3, 8);
+                    }).withTrace(rec);
             SamplingResult res = new RaluSampler(preset).sample(ctx);
             result = res.tokens().toFloatArray();
         }
@@ -131,6 +136,18 @@ class RaluGoldenTrajectoryTest {
         // x0 = y - sigma_end v_last; decode (toy), gray, clip, Canny(100, 200), edges per 16 x 16 patch
         float sigmaEnd = (float) (1 - e[0]);
         float[] score = edgeCounts(seq, lastV[0], sigmaEnd, hl, wl);
+        assertEquals(1, decoded.size(), "one mid-sampling decode");
+        float[] x0 = decoded.get(0); // [16, 2hl, 2wl]: pixel (ch, Y, X) = token (Y/2, X/2), slot ch*4 + (Y%2)*2 + X%2
+        for (int ch = 0; ch < 16; ch++) {
+            for (int py = 0; py < 2 * hl; py++) {
+                for (int px = 0; px < 2 * wl; px++) {
+                    int token = (py / 2) * wl + px / 2;
+                    int slot = ch * 4 + (py % 2) * 2 + px % 2;
+                    float expected = seq.get(token).v()[slot] - lastV[0][token * 64 + slot] * sigmaEnd;
+                    assertEquals(expected, x0[(ch * 2 * hl + py) * 2 * wl + px], 1e-5, "x0 sent to the decoder");
+                }
+            }
+        }
         int k = (int) Math.floor(r * hl * wl);
         int[] rank = seededPermutation(new SeededStreams(seed).stream("ralu-edge-ties"), hl * wl);
         Integer[] order = new Integer[hl * wl];

@@ -31,8 +31,8 @@ class RaluNoiseAndEdgesTest {
      * On zeros the re-noised state is b z, z ~ N(0, I - cB) with B all-ones over the four CHILD
      * TOKENS of a parent, per value index: checked for every pair of children and against
      * neighbouring value indices, neighbouring parents and the plain tokens before the blocks.
-     * Mutations: correlating the four slots inside one child instead failed; blocks shifted by
-     * one token failed; plain tokens given correlated noise failed.
+     * Mutations: correlating the four slots inside one child instead failed; blocks starting one
+     * token late failed.
      */
     @Test
     void renoiseCorrelatesTheFourChildrenOfAParentPerValue() {
@@ -67,7 +67,7 @@ class RaluNoiseAndEdgesTest {
     /**
      * Pure noise at the stage end (std 1 - e), token-copied and re-noised, is i.i.d. with std sigma
      * at the new start: the correlated noise exactly cancels the copies' correlation. Mutation:
-     * gamma with the wrong sign failed (children stayed correlated).
+     * gamma = (1 - sqrt(1 - 4c)) / 4 (wrong sign) failed: the children stayed correlated.
      */
     @Test
     void upsampledNoiseBecomesIndependentAtTheNewStartSigma() {
