@@ -4,6 +4,7 @@ import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.StepObserver;
 import io.fluxfleet.worker.render.Engine;
 import jakarta.annotation.Priority;
@@ -22,7 +23,8 @@ import jakarta.enterprise.inject.Alternative;
 public class FaultTriggeringEngine extends Engine {
 
     @Override
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer) {
+    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer,
+            SamplingTrace trace) {
         String prompt = request.prompt();
         return super.render(pipeline, request, sampler, (step, total, sigma, evaluations) -> {
             observer.onStep(step, total, sigma, evaluations);
@@ -39,6 +41,6 @@ public class FaultTriggeringEngine extends Engine {
             if (prompt.contains("[[test:device-error]]")) {
                 throw new IllegalStateException("CUDA error: an illegal memory access was encountered (test hook)");
             }
-        });
+        }, trace);
     }
 }

@@ -84,6 +84,16 @@ public final class TraceRecorder implements SamplingTrace {
         calls.add(new Call(step, stages.isEmpty() ? 0 : stages.get(stages.size() - 1).stage(), sigma, positions));
     }
 
+    /** Forgets everything recorded (a render retried in place records afresh); returns this recorder. */
+    public TraceRecorder reset() {
+        initialNoise = null;
+        draws.clear();
+        drawIsIndices.clear();
+        stages.clear();
+        calls.clear();
+        return this;
+    }
+
     public Values initialNoise() {
         return initialNoise;
     }

@@ -13,6 +13,8 @@ import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.Job;
+import io.fluxfleet.sampling.LatentGrid;
+import io.fluxfleet.sampling.trace.TraceFiles;
 import io.fluxfleet.worker.render.Rendered;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -71,15 +74,33 @@ public class ResultStore {
 
         long u0 = System.nanoTime();
         uploads.put(job.bucket(), imageKey, image, contentType);
+        List<String> traceKeys = rendered.trace() == null ? null : uploadTrace(job, rendered);
         Sidecar sidecar = new Sidecar(Sidecar.VERSION, job.jobId(), job.bucket(), imageKey, contentType, image.length,
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
-                request);
+                request, result.textTokens(), traceKeys);
         uploads.put(job.bucket(), ObjectKeys.sidecarKey(request),
                 JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json");
         return completedEvent(job, sidecar, timings(job, result, encodeMs, u0));
     }
+
+    /** The sampler trace beside the image (before the sidecar, which lists the keys). */
+    private List<String> uploadTrace(Job job, Rendered rendered) {
+        Map<String, byte[]> files = TraceFiles.encode(rendered.trace(), new TraceFiles.Header(
+                rendered.result().sampler(), rendered.seed(),
+                LatentGrid.forImage(job.request().width(), job.request().height())), rendered.result().image());
+        List<String> keys = new java.util.ArrayList<>();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            String key = ObjectKeys.traceKey(job.request(), f.getKey());
+            uploads.put(job.bucket(), key, f.getValue(), TRACE_TYPES.get(f.getKey()));
+            keys.add(key);
+        }
+        return keys;
+    }
+
+    private static final Map<String, String> TRACE_TYPES = Map.of(TraceFiles.INDEX, "application/json",
+            TraceFiles.TENSORS, "application/octet-stream", TraceFiles.PICTURE, "image/png");
 
     private static JobEvent.Timings timings(Job job, RenderResult result, long encodeMs, long uploadStartNanos) {
         RenderResult.Timings t = result.timings();
