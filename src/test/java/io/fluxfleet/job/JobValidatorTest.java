@@ -362,8 +362,7 @@ class JobValidatorTest {
 
     /**
      * maxSequenceLength takes 256 or 512 (absent: the model's default), trace a boolean; both
-     * survive the JSON round trip. Mutation: accepting any positive length failed the 300 case;
-     * reading trace as always false failed.
+     * survive the JSON round trip. (Mutation check not run yet.)
      */
     @Test
     void textLengthAndTraceAreValidated() {

@@ -192,7 +192,7 @@ class WorkerEndToEndTest {
             assertEquals(128, image.getWidth());
             assertEquals(128, image.getHeight());
 
-            // the T5 length and the sampler trace (mutation: not uploading the trace failed here)
+            // the T5 length and the sampler trace beside the image, keys in the sidecar
             JsonNode sidecar = new ObjectMapper().readTree(get(s3, done.bucket(), done.sidecarKey()));
             assertEquals(256, sidecar.path("textTokens").asInt());
             List<String> keys = new java.util.ArrayList<>();

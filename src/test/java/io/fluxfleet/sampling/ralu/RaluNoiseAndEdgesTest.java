@@ -31,8 +31,7 @@ class RaluNoiseAndEdgesTest {
      * On zeros the re-noised state is b z, z ~ N(0, I - cB) with B all-ones over the four CHILD
      * TOKENS of a parent, per value index: checked for every pair of children and against
      * neighbouring value indices, neighbouring parents and the plain tokens before the blocks.
-     * Mutations: correlating the four slots inside one child instead failed; blocks starting one
-     * token late failed.
+     * Mutation: correlating the four slots inside one child instead failed.
      */
     @Test
     void renoiseCorrelatesTheFourChildrenOfAParentPerValue() {
@@ -66,8 +65,8 @@ class RaluNoiseAndEdgesTest {
 
     /**
      * Pure noise at the stage end (std 1 - e), token-copied and re-noised, is i.i.d. with std sigma
-     * at the new start: the correlated noise exactly cancels the copies' correlation. Mutation:
-     * gamma = (1 - sqrt(1 - 4c)) / 4 (wrong sign) failed: the children stayed correlated.
+     * at the new start: the correlated noise exactly cancels the copies' correlation. (Mutation
+     * check not run yet: flip gamma's sign.)
      */
     @Test
     void upsampledNoiseBecomesIndependentAtTheNewStartSigma() {
@@ -105,8 +104,8 @@ class RaluNoiseAndEdgesTest {
      * Hand-derived OpenCV semantics: a step of L levels gives |Sobel_x| = 4 L on the two columns
      * beside it and 0 elsewhere; non-maximum suppression keeps the left one (m > left, m >= right);
      * it is an edge iff 4 L > 200 (a strong seed). So L = 60 (240) marks column 15 on every row,
-     * L = 30 (120: above the low threshold only, no seed) marks nothing. Mutation: thresholds
-     * divided by 4 (BoofCV's scale) failed the L = 30 case.
+     * L = 30 (120: above the low threshold only, no seed) marks nothing. (Mutation check not run
+     * yet: thresholds divided by 4, BoofCV's scale, must fail the L = 30 case.)
      */
     @Test
     void cannyOnHandMadeSteps() {
@@ -129,7 +128,7 @@ class RaluNoiseAndEdgesTest {
      * The reference's gray: 0.299 R + 0.587 G + 0.114 B on the decoder output, clip(0, 1) * 255,
      * truncated; full-range option (gray + 1) * 127.5. Hand values: 0.5 -> 127 / 191, -0.5 -> 0 /
      * 63, 1.2 (unclamped decoder output) -> 255 / 255, and R = 1, G = B = 0 -> 76 / 165.
-     * Mutation: rounding instead of truncation failed; mapping swapped failed.
+     * Mutation: rounding instead of truncation failed.
      */
     @Test
     void grayMappingFollowsTheReference() {
