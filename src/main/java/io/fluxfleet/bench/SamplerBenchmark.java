@@ -113,7 +113,8 @@ public final class SamplerBenchmark {
                     StepObserver progress = (step, total, sigma, evals) -> log.printf("\r%s %d/%d", sampler.name(),
                             step, total);
                     long t = System.nanoTime();
-                    SamplingResult r = sampler.sample(new SamplingContext(model, grid, noise, random, progress, job));
+                    SamplingResult r = sampler.sample(new SamplingContext(model, grid, noise, random, progress, job,
+                            vae == null ? null : vae::decodeUnclamped));
                     double seconds = (System.nanoTime() - t) / 1e9;
                     long[][] stages = r.stages().stream().map(s -> new long[] {s.steps(), s.tokensPerStep()})
                             .toArray(long[][]::new);

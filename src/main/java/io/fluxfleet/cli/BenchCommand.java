@@ -128,7 +128,8 @@ final class BenchCommand {
             md.append("| seed | sampler | model calls | token evaluations | wall s | wall speedup | FLOPs speedup "
                     + "| outside transformer | PSNR dB | SSIM | latent rel. L2 |\n");
             md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-            try (io.fluxfleet.flux.vae.VaeDecoder vae = sheet == null ? null : new io.fluxfleet.flux.vae.VaeDecoder(
+            // always a VAE: RALU's default edge score decodes its mid-sampling estimate
+            try (io.fluxfleet.flux.vae.VaeDecoder vae = new io.fluxfleet.flux.vae.VaeDecoder(
                     vaeConfig, Weights.fromHost(io.fluxfleet.flux.checkpoint.RandomWeights.generate(vaeConfig.spec(), 4),
                             ai.djl.Device.cpu(), DataType.FLOAT32), ComputePolicy.cpu())) {
                 for (long seed : seeds) {

@@ -4,7 +4,11 @@ import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplingTrace;
+import io.fluxfleet.sampling.trace.TraceFiles;
+import io.fluxfleet.sampling.trace.TraceRecorder;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
 import java.nio.file.Files;
@@ -45,6 +49,15 @@ final class RenderCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "3.5", description = "Distilled guidance (dev only)")
     float guidance;
 
+    @Option(names = "--max-sequence-length", description = "T5 tokens, 256 or 512 (default: 512 for dev, 256 for schnell;"
+            + " the JiT and RALU reference code use 256)")
+    Integer maxSequenceLength;
+
+    @Option(names = "--trace", description = "Write the sampler trace here: trace.json, trace.safetensors (every"
+            + " model call's sigma and token positions, the tokens that joined per stage, the initial noise and"
+            + " random draws) and trace.png (per stage, which tokens the transformer computed)")
+    Path trace;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE})")
     String device;
 
@@ -53,7 +66,7 @@ final class RenderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RenderRequest request = new RenderRequest(prompt, width, height, seed, guidance);
+        RenderRequest request = new RenderRequest(prompt, width, height, seed, guidance, maxSequenceLength);
         ComputePolicy policy = ComputePolicy.forDevice(ComputePolicy.parseDevice(device), kernels);
         long t0 = System.nanoTime();
         FluxModelDirectory dir = FluxModelDirectory.open(model);
@@ -63,15 +76,23 @@ final class RenderCommand implements Callable<Integer> {
             long loadMs = (System.nanoTime() - t0) / 1_000_000;
             Sampler sampler = pipeline.sampler(acceleration, steps);
             ProgressBar bar = new ProgressBar(System.err);
-            RenderResult result = pipeline.render(request, sampler, bar);
+            TraceRecorder recorder = trace == null ? null : new TraceRecorder();
+            RenderResult result = pipeline.render(request, sampler, bar,
+                    recorder == null ? SamplingTrace.NONE : recorder);
             bar.finish();
+            if (recorder != null) {
+                TraceFiles.write(trace, recorder, new TraceFiles.Header(result.sampler(), seed,
+                        LatentGrid.forImage(width, height)), result.image());
+                System.err.println("trace: " + trace.toAbsolutePath().resolve(TraceFiles.INDEX));
+            }
             if (output.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(output.toAbsolutePath().getParent());
             }
             ImageIO.write(result.image(), "png", output.toFile());
             RenderResult.Timings t = result.timings();
-            System.err.printf("load %d ms | text %d ms | denoise %d ms (%s, %d model calls, %d token evaluations)"
-                    + " | decode %d ms%n", loadMs, t.textEncodeMs(), t.denoiseMs(), result.sampler(), result.steps(),
+            System.err.printf("load %d ms | text %d ms (%d T5 tokens) | denoise %d ms (%s, %d model calls, %d token evaluations)"
+                    + " | decode %d ms%n", loadMs, t.textEncodeMs(), result.textTokens(), t.denoiseMs(),
+                    result.sampler(), result.steps(),
                     result.tokenEvaluations(), t.decodeMs());
             System.out.println(output.toAbsolutePath());
         }

@@ -20,6 +20,7 @@ import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.sampling.SamplerPresets;
 import io.fluxfleet.sampling.SamplingContext;
+import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.SamplingResult;
 import io.fluxfleet.sampling.SeededStreams;
 import io.fluxfleet.sampling.StepObserver;
@@ -119,11 +120,17 @@ public final class FluxPipeline implements AutoCloseable {
     }
 
     public RenderResult render(RenderRequest request, Sampler sampler, StepObserver observer) {
+        return render(request, sampler, observer, SamplingTrace.NONE);
+    }
+
+    /** As {@link #render(RenderRequest, Sampler, StepObserver)}, reporting the sampler's calls and draws to {@code trace}. */
+    public RenderResult render(RenderRequest request, Sampler sampler, StepObserver observer, SamplingTrace trace) {
         LatentGrid grid = LatentGrid.forImage(request.width(), request.height());
         SeededStreams random = new SeededStreams(request.seed());
+        int textTokens = request.maxSequenceLength() != null ? request.maxSequenceLength() : t5Tokenizer.maxLength();
         try (NDManager job = NDManager.newBaseManager(policy.device())) {
             long t0 = System.nanoTime();
-            NDArray txt = t5.encode(t5Tokenizer.encode(request.prompt()));
+            NDArray txt = t5.encode(t5Tokenizer.encode(request.prompt(), textTokens));
             NDArray pooled = clip.pooled(clipTokenizer.encode(request.prompt()));
             txt.attach(job);
             pooled.attach(job);
@@ -134,7 +141,7 @@ public final class FluxPipeline implements AutoCloseable {
                     2L * grid.cols()), job).toDevice(policy.device(), false);
             FluxDenoiser denoiser = new FluxDenoiser(transformer, txt, pooled, request.guidance());
             SamplingResult sampled = sampler.sample(new SamplingContext(denoiser, grid, grid.pack(noise), random,
-                    observer, job, latent -> VaeDecoder.toImage(vae.decode(latent))));
+                    observer, job, vae::decodeUnclamped, trace));
             long t2 = System.nanoTime();
 
             NDArray latent = grid.unpack(sampled.tokens());
@@ -142,7 +149,7 @@ public final class FluxPipeline implements AutoCloseable {
             long t3 = System.nanoTime();
             return new RenderResult(image, latent.toFloatArray(), sampler.name(), sampled.steps(),
                     sampled.tokenEvaluations(), sampled.stages(),
-                    new RenderResult.Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)));
+                    new RenderResult.Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)), textTokens);
         }
     }
 

@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param custom      preset parameters, present exactly when acceleration is custom; validated by the sampler
  * @param priority    0 (lowest) to 9 (highest)
  * @param labels      free-form, echoed in completed and failed events; never null
+ * @param maxSequenceLength T5 tokens, 256 or 512; null: the model's default (dev 512, schnell 256)
+ * @param trace       true: store the sampler trace (trace.json, trace.safetensors, trace.png) beside the
+ *                    image; false is normalised to null (not given)
  */
 public record JobRequest(
         int version,
@@ -42,7 +45,9 @@ public record JobRequest(
         int priority,
         @JsonInclude(JsonInclude.Include.NON_NULL) String tenant,
         @JsonInclude(JsonInclude.Include.NON_NULL) Instant deadline,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxSequenceLength,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean trace) {
 
     public static final int VERSION = 1;
     public static final int DEFAULT_WIDTH = 1024;
@@ -51,6 +56,8 @@ public record JobRequest(
     public static final int DEFAULT_PRIORITY = 5;
     public static final int MIN_PRIORITY = 0;
     public static final int MAX_PRIORITY = 9;
+    /** The T5 lengths a job may ask for: the JiT and RALU reference code's 256, diffusers' dev default 512. */
+    public static final java.util.List<Integer> SEQUENCE_LENGTHS = java.util.List.of(256, 512);
 
     public JobRequest {
         if (version != VERSION) {
@@ -73,6 +80,23 @@ public record JobRequest(
         // JsonNode is mutable; a copy keeps the record a value.
         custom = custom == null ? null : custom.deepCopy();
         labels = Collections2.sortedCopy(labels);
+        if (maxSequenceLength != null && !SEQUENCE_LENGTHS.contains(maxSequenceLength)) {
+            throw new IllegalArgumentException("maxSequenceLength must be 256 or 512");
+        }
+        trace = Boolean.TRUE.equals(trace) ? Boolean.TRUE : null;
+    }
+
+    /** Whether the job asked for its sampler trace. */
+    public boolean wantsTrace() {
+        return Boolean.TRUE.equals(trace);
+    }
+
+    /** Without a text length or trace (the model's default length, no trace). */
+    public JobRequest(int version, String jobId, String prompt, int width, int height, int steps, Double guidance,
+            Long seed, Model model, Acceleration acceleration, JsonNode custom, Output output, int priority,
+            String tenant, Instant deadline, Map<String, String> labels) {
+        this(version, jobId, prompt, width, height, steps, guidance, seed, model, acceleration, custom, output,
+                priority, tenant, deadline, labels, null, null);
     }
 
     /** The preset this job runs with, given the fleet's configured default. */

@@ -353,12 +353,35 @@ public final class JobValidator {
             }
 
             Map<String, String> labels = labels();
+            Integer maxSequenceLength = sequenceLength();
+            boolean trace = flag(root, "trace");
 
             if (!errors.isEmpty()) {
                 return invalid(jobId, labels == null ? Map.of() : labels, errors);
             }
             return new ValidationResult.Valid(new JobRequest(JobRequest.VERSION, jobId, prompt, width, height, steps,
-                    guidance, seed, model, acceleration, custom, output, priority, tenant, deadline, labels));
+                    guidance, seed, model, acceleration, custom, output, priority, tenant, deadline, labels,
+                    maxSequenceLength, trace));
+        }
+
+        /** T5 length: absent (model default), 256 or 512. */
+        private Integer sequenceLength() {
+            Long n = integer(root, "maxSequenceLength", "maxSequenceLength");
+            if (n != null && !JobRequest.SEQUENCE_LENGTHS.contains((int) Math.max(Integer.MIN_VALUE,
+                    Math.min(Integer.MAX_VALUE, n)))) {
+                add(ErrorCode.INVALID_FIELD, "maxSequenceLength", "maxSequenceLength must be 256 or 512 (T5 tokens), got " + n);
+                return null;
+            }
+            return n == null ? null : n.intValue();
+        }
+
+        private boolean flag(ObjectNode object, String name) {
+            JsonNode node = present(object, name);
+            if (node != null && !node.isBoolean()) {
+                add(ErrorCode.INVALID_FIELD, name, name + " must be true or false");
+                return false;
+            }
+            return node != null && node.booleanValue();
         }
 
         /** A width or height, its default when absent, null after reporting a problem. */

@@ -33,6 +33,14 @@ public final class ObjectKeys {
         return base(prefix, jobId) + "." + SIDECAR_EXTENSION;
     }
 
+    /**
+     * {@code <prefix>/<jobId>+<file>}, e.g. {@code renders/job-42+trace.json}: a file of the job's
+     * sampler trace. '+' never occurs in a jobId, so no other job's image or sidecar key can be equal.
+     */
+    public static String traceKey(JobRequest request, String file) {
+        return base(request.output().keyPrefix(), request.jobId()) + "+" + file;
+    }
+
     public static String imageKey(JobRequest request) {
         return imageKey(request.output().keyPrefix(), request.jobId(), request.output().format());
     }

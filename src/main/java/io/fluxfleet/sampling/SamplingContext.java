@@ -14,12 +14,27 @@ import ai.djl.ndarray.NDManager;
  * @param manager where the sampler allocates; closed by the caller
  * @param decoder the VAE, for samplers that score decoded images (RALU's image-space edges);
  *     null when none is at hand
+ * @param trace where the sampler reports its calls and draws ({@link SamplingTrace#NONE}: nowhere)
  */
 public record SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
-        StepObserver observer, NDManager manager, LatentDecoder decoder) {
+        StepObserver observer, NDManager manager, LatentDecoder decoder, SamplingTrace trace) {
+
+    public SamplingContext {
+        trace = trace == null ? SamplingTrace.NONE : trace;
+    }
+
+    public SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
+            StepObserver observer, NDManager manager, LatentDecoder decoder) {
+        this(model, grid, noise, random, observer, manager, decoder, SamplingTrace.NONE);
+    }
 
     public SamplingContext(DenoisingModel model, LatentGrid grid, NDArray noise, SeededStreams random,
             StepObserver observer, NDManager manager) {
         this(model, grid, noise, random, observer, manager, null);
+    }
+
+    /** The same context reporting to {@code t}. */
+    public SamplingContext withTrace(SamplingTrace t) {
+        return new SamplingContext(model, grid, noise, random, observer, manager, decoder, t);
     }
 }

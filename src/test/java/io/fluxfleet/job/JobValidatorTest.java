@@ -359,4 +359,22 @@ class JobValidatorTest {
         assertNull(JobValidator.extractJobId(bytes("garbage")));
         assertFalse(validator.validate(bytes("{\"jobId\":\"j\"")).isValid());
     }
+
+    /**
+     * maxSequenceLength takes 256 or 512 (absent: the model's default), trace a boolean; both
+     * survive the JSON round trip. (Mutation check not run yet.)
+     */
+    @Test
+    void textLengthAndTraceAreValidated() {
+        JobRequest plain = accept("{'jobId':'job-1','prompt':'a red fox'}");
+        assertEquals(null, plain.maxSequenceLength());
+        assertFalse(plain.wantsTrace());
+        JobRequest r = accept("{'jobId':'job-1','prompt':'a red fox','maxSequenceLength':256,'trace':true}");
+        assertEquals(256, r.maxSequenceLength());
+        assertTrue(r.wantsTrace());
+        assertEquals(r, JobJson.readRequest(JobJson.writeRequest(r)));
+        rejectOnly("{'jobId':'job-1','prompt':'a','maxSequenceLength':300}", ErrorCode.INVALID_FIELD, "maxSequenceLength");
+        rejectOnly("{'jobId':'job-1','prompt':'a','maxSequenceLength':'256'}", ErrorCode.INVALID_FIELD, "maxSequenceLength");
+        rejectOnly("{'jobId':'job-1','prompt':'a','trace':'yes'}", ErrorCode.INVALID_FIELD, "trace");
+    }
 }

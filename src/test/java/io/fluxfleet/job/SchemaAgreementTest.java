@@ -241,7 +241,7 @@ class SchemaAgreementTest {
                     {"version":1,"jobId":"job-42","prompt":"a lighthouse at dusk","width":1024,"height":768,"steps":28,
                      "guidance":3.5,"seed":7,"model":"dev","acceleration":"custom","custom":{"sampler":"jit","steps":11,"densities":[0.3,0.6,1.0]},
                      "output":{"bucket":"renders-eu","keyPrefix":"tenants/acme","format":"png"},"priority":7,
-                     "tenant":"acme","deadline":"2030-01-01T12:00:00Z","labels":{"team":"ads"}}""");
+                     "tenant":"acme","deadline":"2030-01-01T12:00:00Z","labels":{"team":"ads"},"maxSequenceLength":256,"trace":true}""");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

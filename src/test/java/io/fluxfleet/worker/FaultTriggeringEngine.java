@@ -4,6 +4,7 @@ import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.StepObserver;
 import io.fluxfleet.worker.render.Engine;
 import io.fluxfleet.worker.render.SlotPool;
@@ -28,7 +29,8 @@ public class FaultTriggeringEngine extends Engine {
     static final String SLOW_WARM_UP = "test.fluxfleet.slow-warm-up";
 
     @Override
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer) {
+    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer,
+            SamplingTrace trace) {
         String prompt = request.prompt();
         if (SlotPool.WARM_UP_PROMPT.equals(prompt)) {
             ConfigProvider.getConfig().getOptionalValue(SLOW_WARM_UP, Duration.class).ifPresent(d -> sleep(d.toMillis()));
@@ -44,7 +46,7 @@ public class FaultTriggeringEngine extends Engine {
             if (prompt.contains("[[test:device-error]]")) {
                 throw new IllegalStateException("CUDA error: an illegal memory access was encountered (test hook)");
             }
-        });
+        }, trace);
     }
 
     private static void sleep(long ms) {

@@ -171,7 +171,8 @@ class WorkerEndToEndTest {
         String jobId = "e2e-ralu-" + UUID.randomUUID();
         String request = """
                 {"jobId": "%s", "prompt": "a harbour at night", "width": 128, "height": 128, "seed": 3,
-                 "acceleration": "ralu-4x", "output": {"keyPrefix": "renders/demo/jpeg", "format": "jpeg"}}""".formatted(jobId);
+                 "acceleration": "ralu-4x", "output": {"keyPrefix": "renders/demo/jpeg", "format": "jpeg"},
+                 "maxSequenceLength": 256, "trace": true}""".formatted(jobId);
         try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
              KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
             KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, request);
@@ -190,6 +191,20 @@ class WorkerEndToEndTest {
             assertNotNull(image, "not a JPEG");
             assertEquals(128, image.getWidth());
             assertEquals(128, image.getHeight());
+
+            // the T5 length and the sampler trace beside the image, keys in the sidecar
+            JsonNode sidecar = new ObjectMapper().readTree(get(s3, done.bucket(), done.sidecarKey()));
+            assertEquals(256, sidecar.path("textTokens").asInt());
+            List<String> keys = new java.util.ArrayList<>();
+            sidecar.path("traceKeys").forEach(k -> keys.add(k.asText()));
+            String base = "tenants/test/" + jobId + "+";
+            assertEquals(List.of(base + "trace.json", base + "trace.safetensors", base + "trace.png"), keys);
+            JsonNode index = new ObjectMapper().readTree(get(s3, done.bucket(), keys.get(0)));
+            assertEquals("ralu-4x", index.path("sampler").asText());
+            assertEquals(18, index.path("calls").size(), "one entry per model call");
+            assertEquals(3, index.path("stages").size());
+            assertNotNull(ImageIO.read(new ByteArrayInputStream(get(s3, done.bucket(), keys.get(2)))), "trace.png");
+            assertTrue(get(s3, done.bucket(), keys.get(1)).length > 8, "trace.safetensors");
         }
     }
 

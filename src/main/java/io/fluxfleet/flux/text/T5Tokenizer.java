@@ -91,15 +91,23 @@ public final class T5Tokenizer implements AutoCloseable {
 
     /** Exactly {@link #maxLength()} ids: tokens + {@code </s>}, cut keeping {@code </s>} last, padded. */
     public long[] encode(String prompt) {
+        return encode(prompt, maxLength);
+    }
+
+    /** Exactly {@code length} ids (a job's own text length, e.g. the reference code's 256 on dev). */
+    public long[] encode(String prompt, int length) {
         Objects.requireNonNull(prompt, "prompt");
+        if (length < 1) {
+            throw new IllegalArgumentException("T5 length must be at least 1 (EOS), got " + length);
+        }
         long[] ids = tokenizer.encode(prompt).getIds(); // ends with </s> (checked at load)
-        long[] out = new long[maxLength];
+        long[] out = new long[length];
         Arrays.fill(out, padId);
-        if (ids.length <= maxLength) {
+        if (ids.length <= length) {
             System.arraycopy(ids, 0, out, 0, ids.length);
         } else {
-            System.arraycopy(ids, 0, out, 0, maxLength - 1);
-            out[maxLength - 1] = eosId;
+            System.arraycopy(ids, 0, out, 0, length - 1);
+            out[length - 1] = eosId;
         }
         return out;
     }

@@ -135,6 +135,14 @@ public final class VaeDecoder implements AutoCloseable {
         return step(h, latent, x -> x.clip(-1, 1).toType(DataType.FLOAT32, false));
     }
 
+    /** As {@link #decode} without the final clamp (RALU's edge score sees the raw decoder output). */
+    public NDArray decodeUnclamped(NDArray latent) {
+        NDArray z = step(latent, latent, x -> x.toDevice(policy.device(), false).toType(policy.vaeType(), false)
+                .div(config.scalingFactor()).add(config.shiftFactor()));
+        NDArray h = network(z, latent);
+        return step(h, latent, x -> x.toType(DataType.FLOAT32, false));
+    }
+
     /**
      * The decoder network alone on an already unscaled latent, no clamp. Intermediates are freed
      * as it goes; the result belongs to z's manager.

@@ -7,79 +7,82 @@ import java.util.List;
 import org.apache.commons.math3.random.RandomGenerator;
 
 /**
- * The anchor tokens of a stage, as raster indices on the token grid (host side: it changes only
- * at stage transitions). Also computes the nearest-anchor map the lift uses.
+ * The anchor tokens of a stage as an ordered LIST of raster indices (host side: it changes only
+ * at stage transitions). The order is the reference's insertion order: checkerboard-plus-border
+ * cells in raster order, then the random top-up in draw order, then each transition's new tokens
+ * in descending importance. The order matters: the nearest-anchor map gives a cell equidistant
+ * from several anchors to the earliest one, and on a checkerboard most non-anchor cells are such
+ * ties.
  */
 public final class AnchorSet {
 
     private final LatentGrid grid;
     private final boolean[] member;
-    private final int[] indices; // ascending raster order
+    private final int[] order; // insertion order
 
-    private AnchorSet(LatentGrid grid, boolean[] member) {
+    private AnchorSet(LatentGrid grid, int[] order) {
         this.grid = grid;
-        this.member = member;
-        int count = 0;
-        for (boolean b : member) {
-            count += b ? 1 : 0;
-        }
-        indices = new int[count];
-        for (int i = 0, j = 0; i < member.length; i++) {
-            if (member[i]) {
-                indices[j++] = i;
-            }
+        this.order = order;
+        this.member = new boolean[grid.tokens()];
+        for (int i : order) {
+            member[i] = true;
         }
     }
 
     /**
-     * First-stage anchors: every token with even row and column plus the border ring, then
-     * random tokens added (or random ones dropped) from the job's seeded generator until there
-     * are exactly {@code count}.
+     * First-stage anchors: every token with even row and column plus the border ring (raster
+     * order), then random other tokens appended in draw order until there are exactly
+     * {@code count}; when the pattern has more cells than that, the first {@code count} cells of a
+     * seeded random permutation of the pattern.
      */
     public static AnchorSet initial(LatentGrid grid, int count, RandomGenerator random) {
-        int n = grid.tokens();
-        boolean[] member = new boolean[n];
+        List<Integer> in = new ArrayList<>();
+        List<Integer> out = new ArrayList<>();
         for (int r = 0; r < grid.rows(); r++) {
             for (int c = 0; c < grid.cols(); c++) {
                 boolean border = r == 0 || c == 0 || r == grid.rows() - 1 || c == grid.cols() - 1;
-                member[r * grid.cols() + c] = border || (r % 2 == 0 && c % 2 == 0);
+                (border || (r % 2 == 0 && c % 2 == 0) ? in : out).add(r * grid.cols() + c);
             }
         }
-        List<Integer> in = new ArrayList<>();
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            (member[i] ? in : out).add(i);
+        int target = Math.min(Math.max(count, 1), grid.tokens());
+        List<Integer> order = new ArrayList<>();
+        if (in.size() <= target) {
+            order.addAll(in);
+            order.addAll(draw(out, target - in.size(), random));
+        } else {
+            order.addAll(draw(in, target, random));
         }
-        int target = Math.min(Math.max(count, 1), n);
-        // Partial Fisher-Yates: a seeded, uniform choice of which tokens to add or drop.
-        List<Integer> pool = in.size() < target ? out : in;
-        int changes = Math.abs(target - in.size());
-        for (int j = 0; j < changes; j++) {
-            int pick = j + random.nextInt(pool.size() - j);
-            int token = pool.get(pick);
-            pool.set(pick, pool.get(j));
-            pool.set(j, token);
-            member[token] = in.size() < target;
-        }
-        return new AnchorSet(grid, member);
+        return new AnchorSet(grid, order.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Every token: the full stage. */
+    /** The first {@code k} picks of a seeded partial Fisher-Yates shuffle, in draw order. */
+    private static List<Integer> draw(List<Integer> pool, int k, RandomGenerator random) {
+        List<Integer> p = new ArrayList<>(pool);
+        for (int j = 0; j < k; j++) {
+            int pick = j + random.nextInt(p.size() - j);
+            Integer token = p.get(pick);
+            p.set(pick, p.get(j));
+            p.set(j, token);
+        }
+        return p.subList(0, k);
+    }
+
+    /** Every token, in raster order. */
     public static AnchorSet all(LatentGrid grid) {
-        boolean[] member = new boolean[grid.tokens()];
-        Arrays.fill(member, true);
-        return new AnchorSet(grid, member);
+        int[] order = new int[grid.tokens()];
+        Arrays.setAll(order, i -> i);
+        return new AnchorSet(grid, order);
     }
 
     /**
-     * This set plus the {@code count - size()} non-anchors of highest importance (ties to the
-     * lower raster index, so the choice is deterministic).
+     * This list with the {@code count - size()} most important non-anchors appended in descending
+     * importance (equal importance: lower raster index first). With {@code count} = N the rest
+     * is appended in raster order, as the reference does for the full stage.
      */
     public AnchorSet grow(int count, float[] importance) {
         int add = Math.min(count, member.length) - size();
-        boolean[] next = member.clone();
         if (add <= 0) {
-            return new AnchorSet(grid, next);
+            return new AnchorSet(grid, order.clone());
         }
         Integer[] candidates = new Integer[member.length - size()];
         for (int i = 0, j = 0; i < member.length; i++) {
@@ -87,35 +90,39 @@ public final class AnchorSet {
                 candidates[j++] = i;
             }
         }
-        Arrays.sort(candidates, (a, b) -> {
-            int byImportance = Float.compare(importance[b], importance[a]);
-            return byImportance != 0 ? byImportance : Integer.compare(a, b);
-        });
+        if (add < candidates.length) {
+            Arrays.sort(candidates, (a, b) -> {
+                int byImportance = Float.compare(importance[b], importance[a]);
+                return byImportance != 0 ? byImportance : Integer.compare(a, b);
+            });
+        }
+        int[] next = Arrays.copyOf(order, order.length + add);
         for (int j = 0; j < add; j++) {
-            next[candidates[j]] = true;
+            next[order.length + j] = candidates[j];
         }
         return new AnchorSet(grid, next);
     }
 
-    /** Raster indices in this set but not in {@code older}. */
+    /** Raster indices in this set but not in {@code older}, in this list's order. */
     public int[] minus(AnchorSet older) {
-        return Arrays.stream(indices).filter(i -> !older.member[i]).toArray();
+        return Arrays.stream(order).filter(i -> !older.member[i]).toArray();
     }
 
     public int size() {
-        return indices.length;
+        return order.length;
     }
 
     public boolean contains(int token) {
         return member[token];
     }
 
+    /** Raster indices in insertion order (the order tokens are sent to the model). */
     public int[] indices() {
-        return indices.clone();
+        return order.clone();
     }
 
     public boolean isFull() {
-        return indices.length == member.length;
+        return order.length == member.length;
     }
 
     public LatentGrid grid() {
@@ -124,15 +131,16 @@ public final class AnchorSet {
 
     /**
      * For every grid cell, the position (in {@link #indices()} order) of its nearest anchor by
-     * Euclidean distance; ties go to the lower raster index. O(N * anchors), once per stage.
+     * Euclidean distance; among equally near anchors the EARLIEST in the list (argmin). Brute
+     * force O(N * anchors), once per stage.
      */
     public int[] nearestAnchor() {
         int cols = grid.cols();
-        int[] rows = new int[indices.length];
-        int[] columns = new int[indices.length];
-        for (int a = 0; a < indices.length; a++) {
-            rows[a] = indices[a] / cols;
-            columns[a] = indices[a] % cols;
+        int[] rows = new int[order.length];
+        int[] columns = new int[order.length];
+        for (int a = 0; a < order.length; a++) {
+            rows[a] = order[a] / cols;
+            columns[a] = order[a] % cols;
         }
         int[] nearest = new int[member.length];
         for (int cell = 0; cell < member.length; cell++) {
@@ -140,16 +148,13 @@ public final class AnchorSet {
             int c = cell % cols;
             int best = 0;
             int bestDistance = Integer.MAX_VALUE;
-            for (int a = 0; a < indices.length; a++) {
+            for (int a = 0; a < order.length && bestDistance > 0; a++) {
                 int dr = rows[a] - r;
                 int dc = columns[a] - c;
                 int d = dr * dr + dc * dc;
                 if (d < bestDistance) {
                     bestDistance = d;
                     best = a;
-                    if (d == 0) {
-                        break;
-                    }
                 }
             }
             nearest[cell] = best;

@@ -10,28 +10,45 @@ import java.util.Arrays;
  * @param stageStarts first step of each stage; stageStarts[0] = 0
  * @param densities anchor density per stage, increasing, the last 1.0
  * @param betaAlpha alpha of the Beta schedule (1.4)
- * @param betaBeta beta of the Beta schedule (0.42 in the paper, 0.425 in the reference code)
- * @param blendWeight w of the micro-flow transition: 1 moves new tokens exactly onto their
- *     target (the paper); 1/3 is the reference code's one-shot blend
- * @param zeroPaddedImportance true for the reference's zero padding in the importance window;
- *     false (default) replicates edges so the border is not inflated
+ * @param betaBeta beta of the Beta schedule (0.425, the reference presets'; 0.42 is the
+ *     reference's default for a custom call)
+ * @param blendWeight w of the micro-flow transition: 1/3 (default) is the reference code's one-shot
+ *     blend; 1 moves new tokens exactly onto their target (the paper's text)
+ * @param importancePadding how the 3x3 importance window sees beyond the grid
+ * @param blurPadding how the lift's Gaussian blur sees beyond the grid
  */
 public record JitPreset(String name, int steps, int[] stageStarts, double[] densities, double betaAlpha,
-        double betaBeta, double blendWeight, boolean zeroPaddedImportance) {
+        double betaBeta, double blendWeight, ImportancePadding importancePadding, BlurPadding blurPadding) {
 
     public static final double DEFAULT_ALPHA = 1.4;
-    public static final double DEFAULT_BETA = 0.42;
+    public static final double DEFAULT_BETA = 0.425;
+    /** The reference's micro-flow: one blend with weight 1 / relax steps, relax steps = 3. */
+    public static final double DEFAULT_BLEND_WEIGHT = 1.0 / 3;
+
+    /** ZERO (default, the reference's average pool counting the padding) or REPLICATE (ours). */
+    public enum ImportancePadding {
+        ZERO, REPLICATE
+    }
+
+    /** REFLECT (default, torchvision's gaussian_blur) or NORMALIZED_ZERO (ours: in-grid cells only). */
+    public enum BlurPadding {
+        REFLECT, NORMALIZED_ZERO
+    }
 
     public JitPreset {
         stageStarts = stageStarts.clone();
         densities = densities.clone();
         validate(steps, stageStarts, densities, betaAlpha, betaBeta, blendWeight);
+        if (importancePadding == null || blurPadding == null) {
+            throw new IllegalArgumentException("JiT importance and blur padding must be given");
+        }
     }
 
     /** The paper's three stages at floor(0.40 T) and floor(0.65 T). */
     public static JitPreset threeStage(String name, int steps, double d0, double d1) {
         return new JitPreset(name, steps, new int[] {0, (int) Math.floor(0.40 * steps), (int) Math.floor(0.65 * steps)},
-                new double[] {d0, d1, 1.0}, DEFAULT_ALPHA, DEFAULT_BETA, 1.0, false);
+                new double[] {d0, d1, 1.0}, DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_BLEND_WEIGHT, ImportancePadding.ZERO,
+                BlurPadding.REFLECT);
     }
 
     /** 11 evaluations, stages 4 / 3 / 4 at densities 0.32 / 0.60 / 1.0: 7.07x fewer FLOPs. */
@@ -54,11 +71,16 @@ public record JitPreset(String name, int steps, int[] stageStarts, double[] dens
     }
 
     public JitPreset withBlendWeight(double w) {
-        return new JitPreset(name, steps, stageStarts, densities, betaAlpha, betaBeta, w, zeroPaddedImportance);
+        return new JitPreset(name, steps, stageStarts, densities, betaAlpha, betaBeta, w, importancePadding, blurPadding);
     }
 
-    public JitPreset withZeroPaddedImportance(boolean zero) {
-        return new JitPreset(name, steps, stageStarts, densities, betaAlpha, betaBeta, blendWeight, zero);
+    public JitPreset withImportancePadding(ImportancePadding padding) {
+        return new JitPreset(name, steps, stageStarts, densities, betaAlpha, betaBeta, blendWeight, padding, blurPadding);
+    }
+
+    public JitPreset withBlurPadding(BlurPadding padding) {
+        return new JitPreset(name, steps, stageStarts, densities, betaAlpha, betaBeta, blendWeight, importancePadding,
+                padding);
     }
 
     public int stages() {
@@ -115,7 +137,7 @@ public record JitPreset(String name, int steps, int[] stageStarts, double[] dens
         return o instanceof JitPreset p && p.name.equals(name) && p.steps == steps
                 && Arrays.equals(p.stageStarts, stageStarts) && Arrays.equals(p.densities, densities)
                 && p.betaAlpha == betaAlpha && p.betaBeta == betaBeta && p.blendWeight == blendWeight
-                && p.zeroPaddedImportance == zeroPaddedImportance;
+                && p.importancePadding == importancePadding && p.blurPadding == blurPadding;
     }
 
     @Override
@@ -126,6 +148,6 @@ public record JitPreset(String name, int steps, int[] stageStarts, double[] dens
     @Override
     public String toString() {
         return name + "[T=" + steps + ", starts=" + Arrays.toString(stageStarts) + ", densities="
-                + Arrays.toString(densities) + ", Beta(" + betaAlpha + ", " + betaBeta + "), w=" + blendWeight + "]";
+                + Arrays.toString(densities) + ", Beta(" + betaAlpha + ", " + betaBeta + "), w=" + blendWeight + ", importance " + importancePadding + ", blur " + blurPadding + "]";
     }
 }

@@ -61,8 +61,10 @@ public final class JitSampler implements Sampler {
         float[] sigmas = sigmas();
         NDArray ids = grid.ids(m);
 
+        ctx.trace().initialNoise(ctx.noise());
         AnchorSet anchors = AnchorSet.initial(grid, preset.anchors(0, n), ctx.random().stream(ANCHOR_STREAM));
-        StageLift stage = new StageLift(anchors, m);
+        ctx.trace().randomIndices(ANCHOR_STREAM, anchors.indices());
+        StageLift stage = new StageLift(anchors, preset.blurPadding(), m);
         List<SamplingResult.Stage> report = new ArrayList<>();
         NDArray y = ctx.noise().duplicate();
         NDArray yPrev = null;
@@ -70,6 +72,7 @@ public final class JitSampler implements Sampler {
         try {
             for (int k = 0; k < preset.stages(); k++) {
                 int start = preset.stageStarts()[k];
+                AnchorSet previous = anchors;
                 if (k > 0) {
                     AnchorSet grown = nextAnchors(k, anchors, vPrev, grid);
                     NDArray moved = transition(ctx, stage, grown.minus(anchors), y, yPrev, vPrev, sigmas[start - 1],
@@ -78,13 +81,15 @@ public final class JitSampler implements Sampler {
                     y = moved;
                     stage.close();
                     anchors = grown;
-                    stage = new StageLift(anchors, m);
+                    stage = new StageLift(anchors, preset.blurPadding(), m);
                 }
                 report.add(new SamplingResult.Stage(preset.stageSteps(k), anchors.size()));
+                ctx.trace().stage(k, positions(k == 0 ? anchors.indices() : anchors.minus(previous), grid), 1);
                 for (int i = start; i < start + preset.stageSteps(k); i++) {
                     StageLift lift = stage;
                     NDArray state = y;
                     float from = sigmas[i];
+                    ctx.trace().modelCall(i, from, lift.anchors().isFull() ? ids : lift.gather(ids));
                     NDArray v = Scopes.keep(() -> lift.anchors().isFull()
                             ? ctx.model().velocity(state, ids, from)
                             : lift.lift(ctx.model().velocity(lift.gather(state), lift.gather(ids), from)));
@@ -94,6 +99,7 @@ public final class JitSampler implements Sampler {
                     yPrev = state;
                     vPrev = v;
                     y = stepped;
+                    ctx.trace().state(i, stepped);
                     ctx.observer().onStep(i + 1, preset.steps(), sigmas[i + 1], ctx.model().tokenEvaluations());
                 }
             }
@@ -102,6 +108,15 @@ public final class JitSampler implements Sampler {
             closeAll(yPrev, vPrev);
             stage.close();
         }
+    }
+
+    /** (row, col) of raster indices, for the trace. */
+    private static float[][] positions(int[] raster, LatentGrid grid) {
+        float[][] out = new float[raster.length][];
+        for (int i = 0; i < raster.length; i++) {
+            out[i] = new float[] {raster[i] / grid.cols(), raster[i] % grid.cols()};
+        }
+        return out;
     }
 
     private static void closeAll(NDArray... arrays) {
@@ -116,9 +131,9 @@ public final class JitSampler implements Sampler {
     private AnchorSet nextAnchors(int k, AnchorSet anchors, NDArray vPrev, LatentGrid grid) {
         int count = preset.anchors(k, grid.tokens());
         if (count >= grid.tokens()) {
-            return AnchorSet.all(grid);
+            return anchors.grow(count, null); // the rest, appended in raster order
         }
-        return anchors.grow(count, Importance.compute(vPrev, grid, preset.zeroPaddedImportance()));
+        return anchors.grow(count, Importance.compute(vPrev, grid, preset.importancePadding()));
     }
 
     /**
@@ -135,6 +150,7 @@ public final class JitSampler implements Sampler {
             NDArray x0Interp = oldStage.lift(oldStage.gather(x0));
             NDArray eps = ctx.random().normal(TRANSITION_NOISE_STREAM, new Shape(1, grid.tokens(), 64), m)
                     .toDevice(y.getDevice(), false);
+            ctx.trace().randomNormals(TRANSITION_NOISE_STREAM, eps); // the same draw at every transition
             NDArray target = x0Interp.mul(1 - sigma).add(eps.mul(sigma));
             float w = (float) preset.blendWeight();
             NDArray blended = y.mul(1 - w).add(target.mul(w));

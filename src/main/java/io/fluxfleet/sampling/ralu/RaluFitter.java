@@ -1,6 +1,5 @@
 package io.fluxfleet.sampling.ralu;
 
-import io.fluxfleet.sampling.euler.FluxSchedule;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
 import org.apache.commons.math3.optim.PointValuePair;
@@ -10,101 +9,109 @@ import org.apache.commons.math3.optim.nonlinear.scalar.ObjectiveFunction;
 import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
 
 /**
- * Shifts and Z for a custom RALU step budget: chosen so the noise levels RALU visits are
- * distributed like the base model's own 50-step schedule (FLUX dev, shifted for the image
- * size). Both sets of sigmas are smoothed into densities (Gaussian kernels, bandwidth 0.04, on
- * 400 bins over [0, 1]) and compared by the Jensen-Shannon divergence (base 2, in [0, 1]);
- * the paper reports that below 0.03 avoids artifacts. BOBYQA minimises it within h in
- * [0.5, 10] and Z in [2, 100].
+ * Shifts and Z for a custom RALU step budget by noise-timestep distribution matching (NT-DM, eq.
+ * 7-9 of the paper, as the reference's RALU_NTDM computes it). In t (0 = noise, 1 = data), a
+ * schedule with shift h has density pdf(t; h) = h / (1 + (h - 1) t)^2. The target is the base
+ * model's density (h_ori = 3) plus, once more, the intervals the restarts visit twice; the model
+ * is the step-weighted mixture of the three stages' densities, each truncated to its [S_k, E_k].
+ * Both are evaluated on 1000 points of [0, 1], clipped below at 1e-10, normalised, and compared by
+ * the Jensen-Shannon distance (natural log). BOBYQA minimises it over (H_0, H_1, H_2, Z) from
+ * (3, 3, 3, 2) within H in [0.5, 10], Z in [2, 100]; the paper's threshold 0.03 is on this scale.
  */
 public final class RaluFitter {
 
-    public static final double MAX_GOOD_DIVERGENCE = 0.03;
-    private static final int BINS = 400;
-    private static final double BANDWIDTH = 0.04;
+    public static final double MAX_GOOD_DISTANCE = 0.03;
+    public static final double BASE_SHIFT = 3;
+    private static final int POINTS = 1000;
+    private static final double FLOOR = 1e-10;
+    private static final double[] START = {3, 3, 3, 2};
+    private static final double[] LOWER = {0.5, 0.5, 0.5, 2};
+    private static final double[] UPPER = {10, 10, 10, 100};
 
     private RaluFitter() {}
 
-    public record Fit(RaluPreset preset, double divergence) {
+    public record Fit(RaluPreset preset, double distance) {
         public boolean good() {
-            return divergence < MAX_GOOD_DIVERGENCE;
+            return distance < MAX_GOOD_DISTANCE;
         }
     }
 
-    /** The sigmas the model is called at (each stage's start and inner points, not its end). */
-    public static double[] visitedSigmas(RaluPreset p) {
-        float[][] stages = RaluSchedule.allStages(p);
-        double[] out = new double[p.totalSteps()];
-        int j = 0;
-        for (float[] stage : stages) {
-            for (int i = 0; i + 1 < stage.length; i++) {
-                out[j++] = stage[i];
+    static double pdf(double t, double h) {
+        double d = 1 + (h - 1) * t;
+        return h / (d * d);
+    }
+
+    static double cdf(double t, double h) {
+        return h * t / (1 + (h - 1) * t);
+    }
+
+    /** pdf truncated to [s, e] and renormalised; 0 outside. */
+    static double truncated(double t, double h, double s, double e) {
+        return t < s || t > e ? 0 : pdf(t, h) / (cdf(e, h) - cdf(s, h));
+    }
+
+    /** Stage starts in t: S_0 = 0, S_k = E_{k-1} / (Z (1 - E_{k-1}) + E_{k-1}). */
+    static double[] starts(double[] ends, double z) {
+        return new double[] {0, ends[0] / (z * (1 - ends[0]) + ends[0]), ends[1] / (z * (1 - ends[1]) + ends[1])};
+    }
+
+    /** The NT-DM objective for stage steps and ends (in t) at shifts h[0..2] and Z. */
+    public static double distance(int[] steps, double[] ends, double[] shifts, double z) {
+        double[] s = starts(ends, z);
+        double revisit1 = ends[0] - s[1];
+        double revisit2 = ends[1] - s[2];
+        double[] target = new double[POINTS];
+        double[] model = new double[POINTS];
+        double totalSteps = steps[0] + steps[1] + steps[2];
+        for (int i = 0; i < POINTS; i++) {
+            double t = (double) i / (POINTS - 1);
+            target[i] = (pdf(t, BASE_SHIFT) + revisit1 * truncated(t, BASE_SHIFT, s[1], ends[0])
+                    + revisit2 * truncated(t, BASE_SHIFT, s[2], ends[1])) / (1 + revisit1 + revisit2);
+            double mix = 0;
+            for (int k = 0; k < 3; k++) {
+                mix += steps[k] * truncated(t, shifts[k], s[k], k == 2 ? 1 : ends[k]);
             }
+            model[i] = mix / totalSteps;
         }
-        return out;
+        return jensenShannonDistance(target, model);
     }
 
-    /** The base model's visited sigmas: FLUX dev's 50 shifted steps for this many image tokens. */
-    public static double[] baseSigmas(int imageTokens) {
-        float[] s = FluxSchedule.sigmas(50, imageTokens, true);
-        double[] out = new double[50];
-        for (int i = 0; i < 50; i++) {
-            out[i] = s[i];
-        }
-        return out;
-    }
-
-    public static double divergence(double[] sigmasA, double[] sigmasB) {
-        double[] p = density(sigmasA);
-        double[] q = density(sigmasB);
+    /** sqrt of the Jensen-Shannon divergence (natural log) of two non-negative vectors, each clipped and normalised. */
+    static double jensenShannonDistance(double[] a, double[] b) {
+        double[] p = normalised(a);
+        double[] q = normalised(b);
         double js = 0;
-        for (int i = 0; i < BINS; i++) {
+        for (int i = 0; i < p.length; i++) {
             double m = (p[i] + q[i]) / 2;
-            js += term(p[i], m) / 2 + term(q[i], m) / 2;
+            js += p[i] * Math.log(p[i] / m) / 2 + q[i] * Math.log(q[i] / m) / 2;
         }
-        return js;
+        return Math.sqrt(Math.max(0, js));
     }
 
-    /** Fits shifts and Z for the given steps, stage ends and upsample ratio, starting from {@code start}. */
-    public static Fit fit(String name, int[] steps, double[] ends, double upsampleRatio, int imageTokens,
-            RaluPreset start) {
-        double[] base = baseSigmas(imageTokens);
-        ObjectiveFunction objective = new ObjectiveFunction(x -> {
-            try {
-                return divergence(visitedSigmas(preset(name, steps, ends, x, upsampleRatio)), base);
-            } catch (IllegalArgumentException outOfBounds) {
-                return 1;
-            }
-        });
-        double[] guess = {start.shifts()[0], start.shifts()[1], start.shifts()[2], start.z()};
-        PointValuePair best = new BOBYQAOptimizer(9, 0.5, 1e-4).optimize(new MaxEval(4000), objective, GoalType.MINIMIZE,
-                new InitialGuess(guess), new SimpleBounds(new double[] {0.5, 0.5, 0.5, 2},
-                        new double[] {10, 10, 10, 100}));
-        return new Fit(preset(name, steps, ends, best.getPoint(), upsampleRatio), best.getValue());
-    }
-
-    private static RaluPreset preset(String name, int[] steps, double[] ends, double[] x, double r) {
-        return new RaluPreset(name, steps, ends, new double[] {x[0], x[1], x[2]}, x[3], r, false);
-    }
-
-    private static double term(double a, double m) {
-        return a > 0 ? a * Math.log(a / m) / Math.log(2) : 0;
-    }
-
-    private static double[] density(double[] sigmas) {
-        double[] d = new double[BINS];
-        double total = 0;
-        for (int i = 0; i < BINS; i++) {
-            double x = (i + 0.5) / BINS;
-            for (double s : sigmas) {
-                double z = (x - s) / BANDWIDTH;
-                d[i] += Math.exp(-z * z / 2);
-            }
-            total += d[i];
+    private static double[] normalised(double[] x) {
+        double[] out = new double[x.length];
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Math.max(FLOOR, x[i]);
+            sum += out[i];
         }
-        for (int i = 0; i < BINS; i++) {
-            d[i] /= total;
+        for (int i = 0; i < x.length; i++) {
+            out[i] /= sum;
         }
-        return d;
+        return out;
+    }
+
+    /** Fits shifts and Z for the given stage steps, stage ends (t) and upsample ratio. */
+    public static Fit fit(String name, int[] steps, double[] ends, double upsampleRatio, RaluPreset.Variant variant) {
+        if (steps.length != 3 || ends.length != 3) {
+            throw new IllegalArgumentException("RALU has exactly three stages: steps and ends need 3 values");
+        }
+        ObjectiveFunction objective = new ObjectiveFunction(
+                x -> distance(steps, ends, new double[] {x[0], x[1], x[2]}, x[3]));
+        PointValuePair best = new BOBYQAOptimizer(9, 0.5, 1e-7).optimize(new MaxEval(20000), objective,
+                GoalType.MINIMIZE, new InitialGuess(START.clone()), new SimpleBounds(LOWER, UPPER));
+        double[] x = best.getPoint();
+        return new Fit(new RaluPreset(name, steps, ends, new double[] {x[0], x[1], x[2]}, x[3], upsampleRatio, variant),
+                best.getValue());
     }
 }

@@ -8,34 +8,73 @@ import java.util.Arrays;
  * noise-matching constant Z = 1/sqrt(c) and the share r of low-resolution tokens upsampled early.
  *
  * @param ends stage ends in t, increasing, the last 1
- * @param imageSpaceEdges score edges on the decoded image (Canny) instead of the latent
+ * @param variant where this preset departs from the reference code ({@link Variant#REFERENCE}: nowhere)
  */
 public record RaluPreset(String name, int[] steps, double[] ends, double[] shifts, double z, double upsampleRatio,
-        boolean imageSpaceEdges) {
+        Variant variant) {
+
+    /** How low-resolution tokens are scored for early upsampling. */
+    public enum EdgeScoring {
+        /** The reference: Canny(100, 200) on the decoded clean-image estimate, edge pixels per patch. */
+        IMAGE_CANNY,
+        /** Ours: Sobel magnitude of the x0_hat latent, no mid-sampling VAE decode. */
+        LATENT_SOBEL
+    }
+
+    /** How the decoded image's gray level in [-1, 1] becomes 8 bits for Canny. */
+    public enum GrayMapping {
+        /** The reference: clip(gray, 0, 1) * 255 (the darker half becomes 0). */
+        CLIPPED,
+        /** Ours: (gray + 1) * 127.5, the whole range. */
+        FULL_RANGE
+    }
+
+    /** How a low-resolution token becomes four full-resolution tokens. */
+    public enum Upsampling {
+        /** The reference: four copies of the whole token; noise correlated across the four copies. */
+        TOKEN_COPY,
+        /** Ours: child (cy, cx) takes the parent's latent pixel (c, cy, cx) in its 2x2 slots. */
+        PIXEL_SPLIT
+    }
+
+    /** The options in which a preset may depart from the reference code. */
+    public record Variant(EdgeScoring edges, GrayMapping gray, Upsampling upsampling) {
+        public static final Variant REFERENCE = new Variant(EdgeScoring.IMAGE_CANNY, GrayMapping.CLIPPED,
+                Upsampling.TOKEN_COPY);
+
+        public Variant {
+            if (edges == null || gray == null || upsampling == null) {
+                throw new IllegalArgumentException("RALU variant options must all be given");
+            }
+        }
+    }
 
     public RaluPreset {
         steps = steps.clone();
         ends = ends.clone();
         shifts = shifts.clone();
         validate(steps, ends, shifts, z, upsampleRatio);
+        if (variant == null) {
+            throw new IllegalArgumentException("RALU variant must be given");
+        }
     }
 
-    /** 4 / 5 / 6 steps, stage ends .30 / .45 / 1: 5.53x fewer FLOPs (paper v3). */
+    /** 4 / 5 / 6 steps, stage ends .30 / .45 / 1 (ours: the NT-DM fit; the paper's v3 table, rounded). */
     public static RaluPreset ralu5x() {
-        return new RaluPreset("ralu-5x", new int[] {4, 5, 6}, new double[] {0.30, 0.45, 1}, new double[] {5.12, 2.64, 2.25},
-                7.52, 0.2, false);
+        return new RaluPreset("ralu-5x", new int[] {4, 5, 6}, new double[] {0.30, 0.45, 1},
+                new double[] {5.115, 2.642, 2.254}, 7.522, 0.2, Variant.REFERENCE);
     }
 
-    /** 2 / 3 / 5 steps, stage ends .20 / .30 / 1: 7.02x fewer FLOPs (paper v3). */
+    /** 2 / 3 / 5 steps, stage ends .20 / .30 / 1, r = 0.1: the reference code's 7x level. */
     public static RaluPreset ralu7x() {
-        return new RaluPreset("ralu-7x", new int[] {2, 3, 5}, new double[] {0.20, 0.30, 1}, new double[] {8.14, 2.86, 2.19},
-                6.26, 0.2, false);
+        return new RaluPreset("ralu-7x", new int[] {2, 3, 5}, new double[] {0.20, 0.30, 1},
+                new double[] {8.141, 2.856, 2.193}, 6.261, 0.1, Variant.REFERENCE);
     }
 
-    /** 5 / 6 / 7 steps, the reference code's settings (about 4.1x). */
+    /** 5 / 6 / 7 steps, stage ends .30 / .45 / 1, r = 0.3: the reference code's 4x level. */
     public static RaluPreset ralu4x() {
         return new RaluPreset("ralu-4x", new int[] {5, 6, 7}, new double[] {0.30, 0.45, 1},
-                new double[] {5.019, 2.589, 2.226}, 6.317, 0.3, false);
+                new double[] {5.019, 2.589, 2.226}, 6.317, 0.3, Variant.REFERENCE);
     }
 
     public static RaluPreset named(String name) {
@@ -49,11 +88,11 @@ public record RaluPreset(String name, int[] steps, double[] ends, double[] shift
 
     /** The paper's step budget for distilled models (FLUX.1-schnell): 1 / 1 / 2. */
     public RaluPreset forDistilled() {
-        return new RaluPreset(name, new int[] {1, 1, 2}, ends, shifts, z, upsampleRatio, imageSpaceEdges);
+        return new RaluPreset(name, new int[] {1, 1, 2}, ends, shifts, z, upsampleRatio, variant);
     }
 
-    public RaluPreset withImageSpaceEdges(boolean image) {
-        return new RaluPreset(name, steps, ends, shifts, z, upsampleRatio, image);
+    public RaluPreset withVariant(Variant v) {
+        return new RaluPreset(name, steps, ends, shifts, z, upsampleRatio, v);
     }
 
     /** c = 1 / Z^2, the strength of the correlation the re-noising cancels. */
@@ -93,7 +132,7 @@ public record RaluPreset(String name, int[] steps, double[] ends, double[] shift
     public boolean equals(Object o) {
         return o instanceof RaluPreset p && p.name.equals(name) && Arrays.equals(p.steps, steps)
                 && Arrays.equals(p.ends, ends) && Arrays.equals(p.shifts, shifts) && p.z == z
-                && p.upsampleRatio == upsampleRatio && p.imageSpaceEdges == imageSpaceEdges;
+                && p.upsampleRatio == upsampleRatio && p.variant.equals(variant);
     }
 
     @Override
@@ -104,6 +143,6 @@ public record RaluPreset(String name, int[] steps, double[] ends, double[] shift
     @Override
     public String toString() {
         return name + "[steps=" + Arrays.toString(steps) + ", ends=" + Arrays.toString(ends) + ", shifts="
-                + Arrays.toString(shifts) + ", Z=" + z + ", r=" + upsampleRatio + "]";
+                + Arrays.toString(shifts) + ", Z=" + z + ", r=" + upsampleRatio + ", " + variant + "]";
     }
 }

@@ -11,7 +11,6 @@ import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.sampling.SamplingContext;
 import io.fluxfleet.sampling.SamplingResult;
-import io.fluxfleet.sampling.SeededStreams;
 import io.fluxfleet.tensor.Scopes;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,8 +77,9 @@ public final class RaluSampler implements Sampler {
         float[][] sigmas = RaluSchedule.allStages(preset);
         int total = preset.totalSteps();
         int[] done = {0};
+        ctx.trace().initialNoise(ctx.noise());
 
-        // Stage 1: the noise latent downsampled 2x (nearest keeps N(0, 1)), integer low-res ids.
+        // Stage 1: the noise latent downsampled 2x (nearest: latent pixel (2i, 2j)), integer low-res ids.
         NDArray fullNoise = grid.unpack(ctx.noise());
         NDArray y = low.pack(fullNoise.get(":, :, ::2, ::2"));
         List<Token> tokens = new ArrayList<>();
@@ -89,15 +89,16 @@ public final class RaluSampler implements Sampler {
             }
         }
         List<SamplingResult.Stage> report = new ArrayList<>();
+        ctx.trace().stage(0, positions(tokens, 1), 2);
         NDArray[] last = run(ctx, y, ids(m, tokens), sigmas[0], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[0], tokens.size()));
 
-        // Stage 2: score edges of x0_hat, upsample the top r share, re-noise.
+        // Stage 2: score edges of x0_hat = y - sigma_end v_last, upsample the top r share, re-noise.
         float sigmaEnd = sigmas[0][sigmas[0].length - 1];
         NDArray x0 = last[0].sub(last[1].mul(sigmaEnd));
         float[] scores = edgeScores(ctx, low, x0);
         int k = (int) Math.floor(preset.upsampleRatio() * low.tokens());
-        int[] chosen = GridOps.topK(scores, k, tieRanks(ctx.random(), low.tokens()));
+        int[] chosen = GridOps.topK(scores, k, tieRanks(ctx, low.tokens()));
         boolean[] isChosen = new boolean[low.tokens()];
         for (int c : chosen) {
             isChosen[c] = true;
@@ -107,58 +108,76 @@ public final class RaluSampler implements Sampler {
         for (int i : kept) {
             stage2.add(tokens.get(i));
         }
-        for (int i : chosen) {
-            for (int child = 0; child < 4; child++) {
-                stage2.add(new Token(tokens.get(i).row(), tokens.get(i).col(), child));
-            }
-        }
-        NDArray keptState = take(last[0], kept);
+        List<Token> children2 = children(tokens, chosen);
+        stage2.addAll(children2);
         NDArray upsampled = upsample(take(last[0], chosen));
-        y = renoise(ctx, 1, NDArrays.concat(new NDList(keptState, upsampled), 1), kept.length, chosen.length,
-                preset.ends()[0]);
+        NDArray mixed2 = NDArrays.concat(new NDList(take(last[0], kept), upsampled), 1);
+        y = renoise(ctx, 1, mixed2, new Blocks(kept.length, chosen.length), preset.ends()[0]);
         closeAll(last);
+        ctx.trace().stage(1, positions(children2, 1), 2);
         last = run(ctx, y, ids(m, stage2), sigmas[1], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[1], stage2.size()));
 
-        // Stage 3: upsample the rest, ids doubled to integers, raster order, re-noise.
+        // Stage 3: upsample the rest; sequence [their children, stage-2 children], ids doubled, re-noise,
+        // then raster order.
         int lowCount = kept.length;
         int[] lowPart = java.util.stream.IntStream.range(0, lowCount).toArray();
         int[] childPart = java.util.stream.IntStream.range(lowCount, stage2.size()).toArray();
-        List<Token> stage3 = new ArrayList<>();
+        List<Token> stage3 = children(stage2, lowPart);
+        List<Token> joined3 = List.copyOf(stage3);
         for (int i : childPart) {
             stage3.add(stage2.get(i));
         }
-        for (int i : lowPart) {
-            for (int child = 0; child < 4; child++) {
-                stage3.add(new Token(stage2.get(i).row(), stage2.get(i).col(), child));
-            }
-        }
-        NDArray mixed = NDArrays.concat(new NDList(take(last[0], childPart), upsample(take(last[0], lowPart))), 1);
-        NDArray renoised = renoise(ctx, 2, mixed, childPart.length, lowPart.length, preset.ends()[1]);
+        NDArray mixed = NDArrays.concat(new NDList(upsample(take(last[0], lowPart)), take(last[0], childPart)), 1);
+        NDArray renoised = renoise(ctx, 2, mixed, new Blocks(0, lowPart.length), preset.ends()[1]);
         int[] raster = new int[stage3.size()]; // raster[fullIndex] = position in stage3
         for (int p = 0; p < stage3.size(); p++) {
             Token t = stage3.get(p);
-            int row = 2 * t.row() + t.child() / 2;
-            int col = 2 * t.col() + t.child() % 2;
-            raster[row * grid.cols() + col] = p;
+            raster[(2 * t.row() + t.child() / 2) * grid.cols() + 2 * t.col() + t.child() % 2] = p;
         }
         y = take(renoised, raster);
         closeAll(last);
+        ctx.trace().stage(2, positions(joined3, 2), 1); // stage 3 runs on full-grid ids
         last = run(ctx, y, grid.ids(m), sigmas[2], done, total);
         report.add(new SamplingResult.Stage(preset.steps()[2], grid.tokens()));
         last[1].close();
         return new SamplingResult(last[0], report);
     }
 
-    /** Latent Sobel scores by default; Canny on the decoded estimate when the preset asks. */
+    /** The four children of each parent at the given positions, in order (row, col), (row, col+1/2), ... */
+    private static List<Token> children(List<Token> sequence, int[] parents) {
+        List<Token> out = new ArrayList<>();
+        for (int i : parents) {
+            for (int child = 0; child < 4; child++) {
+                out.add(new Token(sequence.get(i).row(), sequence.get(i).col(), child));
+            }
+        }
+        return out;
+    }
+
+    /** Ids (row, col) of tokens times {@code scale}, for the trace. */
+    private static float[][] positions(List<Token> tokens, float scale) {
+        float[][] out = new float[tokens.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new float[] {scale * tokens.get(i).idRow(), scale * tokens.get(i).idCol()};
+        }
+        return out;
+    }
+
+    /** Default: OpenCV Canny on the decoded estimate (the reference); option: latent Sobel. */
     private float[] edgeScores(SamplingContext ctx, LatentGrid low, NDArray x0) {
-        if (!preset.imageSpaceEdges()) {
+        if (preset.variant().edges() == RaluPreset.EdgeScoring.LATENT_SOBEL) {
             return EdgeScore.latent(low.unpack(x0));
         }
         if (ctx.decoder() == null) {
-            throw new IllegalStateException("image-space edge scoring needs a VAE decoder in the sampling context");
+            throw new IllegalStateException("RALU's image-space edge score needs a VAE decoder in the sampling context "
+                    + "(or choose the latent edge score in a custom preset)");
         }
-        return ImageEdgeScore.canny(ctx.decoder().decode(low.unpack(x0)), low.rows(), low.cols());
+        try (NDManager scope = x0.getManager().newSubManager()) {
+            NDArray decoded = ctx.decoder().decode(low.unpack(x0));
+            decoded.attach(scope);
+            return ImageEdgeScore.score(decoded, low.rows(), low.cols(), preset.variant().gray());
+        }
     }
 
     /** Euler over one stage's sigmas; returns {final state, last velocity}. */
@@ -169,6 +188,7 @@ public final class RaluSampler implements Sampler {
             NDArray state = y;
             float from = sigmas[i];
             float to = sigmas[i + 1];
+            ctx.trace().modelCall(done[0], from, ids);
             NDArray velocity = Scopes.keep(() -> ctx.model().velocity(state, ids, from));
             y = Scopes.keep(() -> state.add(velocity.mul(to - from)));
             if (v != null) {
@@ -176,15 +196,19 @@ public final class RaluSampler implements Sampler {
             }
             state.close();
             v = velocity;
+            ctx.trace().state(done[0], y);
             done[0]++;
             ctx.observer().onStep(done[0], total, to, ctx.model().tokenEvaluations());
         }
         return new NDArray[] {y, v};
     }
 
-    /** Seeded tie-break ranks: a random permutation, so equal scores are ordered by the seed. */
-    private static int[] tieRanks(SeededStreams random, int n) {
-        RandomGenerator rng = random.stream(TIE_STREAM);
+    /**
+     * Seeded tie-break ranks: a random permutation, so equal edge counts are ordered by the seed
+     * (the reference adds 1e-6 jitter from an unseeded generator).
+     */
+    private static int[] tieRanks(SamplingContext ctx, int n) {
+        RandomGenerator rng = ctx.random().stream(TIE_STREAM);
         int[] rank = new int[n];
         for (int i = 0; i < n; i++) {
             rank[i] = i;
@@ -195,6 +219,7 @@ public final class RaluSampler implements Sampler {
             rank[i] = rank[j];
             rank[j] = t;
         }
+        ctx.trace().randomIndices(TIE_STREAM, rank);
         return rank;
     }
 
@@ -214,35 +239,56 @@ public final class RaluSampler implements Sampler {
     }
 
     /**
-     * Nearest 2x upsampling in token space: parent [1, k, 64] (channel c, dy, dx at c*4 + dy*2 + dx)
-     * -> children [1, 4k, 64]; child (cy, cx) holds the parent's latent pixel (c, cy, cx) in all
-     * four of its (dy, dx) slots.
+     * Nearest 2x upsampling of parents [1, k, 64] into children [1, 4k, 64], four per parent in the
+     * order (0, 0), (0, 1/2), (1/2, 0), (1/2, 1/2). TOKEN_COPY (the reference): each child is the
+     * whole parent token. PIXEL_SPLIT (ours): child (cy, cx) holds the parent's latent pixel
+     * (c, cy, cx) in all four of its (dy, dx) slots (channel index c*4 + dy*2 + dx).
      */
-    static NDArray upsample(NDArray parents) {
+    NDArray upsample(NDArray parents) {
         long k = parents.getShape().get(1);
+        if (preset.variant().upsampling() == RaluPreset.Upsampling.TOKEN_COPY) {
+            return parents.repeat(1, 4);
+        }
         return parents.reshape(1, k, 16, 2, 2).transpose(0, 1, 3, 4, 2) // [1, k, cy, cx, c]
                 .reshape(1, k, 4, 16, 1).repeat(4, 4) // each pixel into its 2x2 block
                 .reshape(1, 4 * k, 64);
     }
 
+    /** Where the upsampled children sit in a re-noised sequence: 4 * parents tokens from {@code start}. */
+    record Blocks(int start, int parents) {}
+
     /**
-     * y <- a y + b z over [plain tokens, upsampled children]: plain tokens get i.i.d. noise,
-     * children noise with covariance I - cB inside each copy block (z = g + gamma sum(g) 1).
+     * y <- a y + b z: tokens outside the children blocks get i.i.d. noise; children get noise with
+     * covariance I - cB over their copies (z = g + gamma sum(g) 1): TOKEN_COPY correlates the four
+     * children of a parent per value index, PIXEL_SPLIT the four slots inside one child.
      */
-    NDArray renoise(SamplingContext ctx, int transition, NDArray state, int plainTokens, int upsampledParents,
-            double stageEndT) {
+    NDArray renoise(SamplingContext ctx, int transition, NDArray state, Blocks blocks, double stageEndT) {
         NDManager m = state.getManager();
         double a = RaluSchedule.signalScale(stageEndT, preset.z());
         double b = RaluSchedule.noiseScale(stageEndT, preset.z());
-        double gamma = RaluSchedule.blockGamma(preset.c());
-        SeededStreams random = ctx.random();
-        NDArray g = random.normal(RENOISE_STREAM + transition, new Shape(1, plainTokens + 4L * upsampledParents, 64), m)
+        float gamma = (float) RaluSchedule.blockGamma(preset.c());
+        long n = state.getShape().get(1);
+        NDArray g = ctx.random().normal(RENOISE_STREAM + transition, new Shape(1, n, 64), m)
                 .toDevice(state.getDevice(), false);
-        NDList parts = g.split(new long[] {plainTokens}, 1);
-        NDArray blocks = parts.get(1).reshape(1, 4L * upsampledParents, 16, 4);
-        NDArray correlated = blocks.add(blocks.sum(new int[] {3}, true).mul(gamma)).reshape(1, 4L * upsampledParents, 64);
-        NDArray z = NDArrays.concat(new NDList(parts.get(0), correlated), 1);
-        return state.mul(a).add(z.mul(b));
+        ctx.trace().randomNormals(RENOISE_STREAM + transition, g);
+        long from = blocks.start();
+        long to = from + 4L * blocks.parents();
+        NDArray inBlocks = g.get(":, " + from + ":" + to + ", :");
+        NDArray correlated = preset.variant().upsampling() == RaluPreset.Upsampling.TOKEN_COPY
+                ? inBlocks.reshape(1, blocks.parents(), 4, 64)
+                        .add(inBlocks.reshape(1, blocks.parents(), 4, 64).sum(new int[] {2}, true).mul(gamma))
+                : inBlocks.reshape(1, 4L * blocks.parents(), 16, 4)
+                        .add(inBlocks.reshape(1, 4L * blocks.parents(), 16, 4).sum(new int[] {3}, true).mul(gamma));
+        NDList parts = new NDList();
+        if (from > 0) {
+            parts.add(g.get(":, 0:" + from + ", :"));
+        }
+        parts.add(correlated.reshape(1, to - from, 64));
+        if (to < n) {
+            parts.add(g.get(":, " + to + ":" + n + ", :"));
+        }
+        NDArray z = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
+        return state.mul((float) a).add(z.mul((float) b));
     }
 
     private static void closeAll(NDArray[] arrays) {

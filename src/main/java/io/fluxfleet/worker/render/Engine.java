@@ -4,6 +4,7 @@ import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.StepObserver;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -11,7 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Engine {
 
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer) {
-        return pipeline.render(request, sampler, observer);
+    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer,
+            SamplingTrace trace) {
+        return pipeline.render(request, sampler, observer, trace);
     }
 }

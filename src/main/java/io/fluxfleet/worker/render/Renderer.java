@@ -10,6 +10,8 @@ import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.Model;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.SamplingTrace;
+import io.fluxfleet.sampling.trace.TraceRecorder;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.HandBack;
@@ -66,12 +68,13 @@ public class Renderer {
             long seed = Seeds.of(request);
             float guidance = (float) (request.guidance() != null ? request.guidance() : JobRequest.DEFAULT_GUIDANCE);
             RenderRequest renderRequest = new RenderRequest(request.prompt(), request.width(), request.height(), seed,
-                    guidance);
+                    guidance, request.maxSequenceLength());
             long r0 = System.nanoTime();
-            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest);
+            TraceRecorder trace = request.wantsTrace() ? new TraceRecorder() : null;
+            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest, trace);
             long renderNanos = System.nanoTime() - r0;
             engineFailures.succeeded();
-            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request));
+            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request), trace);
         } catch (CancellationException e) {
             String m = String.valueOf(e.getMessage());
             if (m.startsWith(ProgressEvents.CANCELLED_MESSAGE)) {
@@ -106,15 +109,18 @@ public class Renderer {
     }
 
     /** An out-of-memory error is retried once in place, after freeing the engine's caches. */
-    private RenderResult renderRetryingOutOfMemory(Job job, Slot slot, RenderRequest renderRequest) {
+    private RenderResult renderRetryingOutOfMemory(Job job, Slot slot, RenderRequest renderRequest,
+            TraceRecorder trace) {
         FluxPipeline pipeline = slot.pipeline();
         LatentGrid grid = LatentGrid.forImage(renderRequest.width(), renderRequest.height());
         for (int inPlace = 0; ; inPlace++) {
             Sampler sampler = Samplers.create(job.request(), job.acceleration(), pipeline);
+            TraceRecorder attemptTrace = trace == null ? null : trace.reset(); // an in-place retry records afresh
             metrics.engineRenderStarted();
             try {
                 return engine.render(pipeline, renderRequest, sampler,
-                        progress.observer(job, Samplers.plannedTokenEvaluations(sampler, grid)));
+                        progress.observer(job, Samplers.plannedTokenEvaluations(sampler, grid)),
+                        attemptTrace == null ? SamplingTrace.NONE : attemptTrace);
             } catch (CancellationException e) {
                 throw e;
             } catch (RuntimeException | Error e) {
@@ -135,7 +141,7 @@ public class Renderer {
         LatentGrid grid = LatentGrid.forImage(request.width(), request.height());
         long[][] stages = rendered.stages().stream()
                 .map(s -> new long[] {s.steps(), s.tokensPerStep()}).toArray(long[][]::new);
-        long textTokens = slots.served() == Model.DEV ? 512 : 256;
+        long textTokens = rendered.textTokens();
         double saved = FlopsModel.savedFraction(slots.model().transformerConfig(), stages, grid.tokens(), textTokens);
         return Double.isFinite(saved) ? Math.min(1.0, saved) : 0.0;
     }

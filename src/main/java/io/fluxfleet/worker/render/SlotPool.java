@@ -92,7 +92,7 @@ public class SlotPool {
                     FluxPipeline pipeline = slot.pipeline();
                     engine.render(pipeline, new RenderRequest(WARM_UP_PROMPT, config.warmup().width(),
                             config.warmup().height(), 0L, 3.5f), pipeline.defaultSampler(config.warmup().steps()),
-                            (step, total, sigma, evals) -> { });
+                            (step, total, sigma, evals) -> { }, io.fluxfleet.sampling.SamplingTrace.NONE);
                 }
                 long s2 = System.nanoTime();
                 slot.ready();

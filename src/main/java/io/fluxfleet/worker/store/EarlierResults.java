@@ -85,6 +85,16 @@ public class EarlierResults {
                 s.path("flopsSavedFraction").asDouble(), JSON.treeToValue(s.path("timings"), JobEvent.Timings.class),
                 s.path("workerId").asText(), s.path("device").asText(), s.path("attempt").asInt(1),
                 Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request(),
-                s.path("tenant").asText(), s.path("requestSha256").asText());
+                s.path("tenant").asText(), s.path("requestSha256").asText(),
+                s.hasNonNull("textTokens") ? s.get("textTokens").asInt() : null, traceKeys(s));
+    }
+
+    private static List<String> traceKeys(JsonNode sidecar) {
+        if (!sidecar.hasNonNull("traceKeys")) {
+            return null;
+        }
+        List<String> keys = new ArrayList<>();
+        sidecar.get("traceKeys").forEach(n -> keys.add(n.asText()));
+        return keys;
     }
 }

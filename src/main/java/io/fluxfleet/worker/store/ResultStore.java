@@ -14,6 +14,8 @@ import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.Job;
+import io.fluxfleet.sampling.LatentGrid;
+import io.fluxfleet.sampling.trace.TraceFiles;
 import io.fluxfleet.worker.render.Rendered;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -98,15 +101,33 @@ public class ResultStore {
         long u0 = System.nanoTime();
         long deadline = u0 + config.reliability().uploadBudget().toNanos();
         uploads.put(new Uploads.Upload(job.bucket(), imageKey, image, contentType), deadline);
+        List<String> traceKeys = rendered.trace() == null ? null : uploadTrace(job, rendered, deadline);
         Sidecar sidecar = new Sidecar(Sidecar.VERSION, job.jobId(), job.bucket(), imageKey, contentType, image.length,
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
-                request, job.tenant().id(), Sidecar.requestSha256(request));
+                request, job.tenant().id(), Sidecar.requestSha256(request), result.textTokens(), traceKeys);
         uploads.put(new Uploads.Upload(job.bucket(), sidecarKey,
                 JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json"), deadline);
         return completedEvents.of(job, sidecar, timings(job, result, encodeMs, u0));
     }
+
+    /** The sampler trace beside the image (before the sidecar, which lists the keys). */
+    private List<String> uploadTrace(Job job, Rendered rendered, long deadline) {
+        Map<String, byte[]> files = TraceFiles.encode(rendered.trace(), new TraceFiles.Header(
+                rendered.result().sampler(), rendered.seed(),
+                LatentGrid.forImage(job.request().width(), job.request().height())), rendered.result().image());
+        List<String> keys = new java.util.ArrayList<>();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            String key = TenantKeys.traceKey(job, f.getKey());
+            uploads.put(new Uploads.Upload(job.bucket(), key, f.getValue(), TRACE_TYPES.get(f.getKey())), deadline);
+            keys.add(key);
+        }
+        return keys;
+    }
+
+    private static final Map<String, String> TRACE_TYPES = Map.of(TraceFiles.INDEX, "application/json",
+            TraceFiles.TENSORS, "application/octet-stream", TraceFiles.PICTURE, "image/png");
 
     private static JobEvent.Timings timings(Job job, RenderResult result, long encodeMs, long uploadStartNanos) {
         RenderResult.Timings t = result.timings();

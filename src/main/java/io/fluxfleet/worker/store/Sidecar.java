@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The metadata object written next to each image ({@code <keyPrefix>/<jobId>.json}): what the image
  * is (size, sha256 of its bytes), how it was made (the normalised request echoed, seed actually used,
- * preset, steps, token evaluations, FLOPs saved, timings up to the image upload) and by whom.
+ * preset, steps, token evaluations, FLOPs saved, timings up to the image upload, the T5 length the
+ * prompt was encoded at, the keys of the sampler trace when the job asked for one) and by whom.
  * Written with {@link io.fluxfleet.job.JobJson#toJson}. Its tenant and request hash decide whether a
  * later job with the same key may be answered from it (docs/security.md).
  */
@@ -39,7 +40,10 @@ public record Sidecar(
         Instant createdAt,
         JobRequest request,
         String tenant,
-        String requestSha256) {
+        String requestSha256,
+        Integer textTokens,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        List<String> traceKeys) {
 
     public static final int VERSION = 1;
 

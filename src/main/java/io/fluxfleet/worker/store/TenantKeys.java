@@ -24,6 +24,10 @@ final class TenantKeys {
         return owned(job, ObjectKeys.sidecarKey(job.request()));
     }
 
+    static String traceKey(Job job, String file) {
+        return owned(job, ObjectKeys.traceKey(job.request(), file));
+    }
+
     private static String owned(Job job, String key) {
         if (!job.tenant().id().equals(job.request().tenant()) || !job.tenant().allowsBucket(job.request().output().bucket())
                 || !job.tenant().ownsKey(key)) {

@@ -9,6 +9,11 @@ import io.fluxfleet.flux.transformer.FlopsModel;
 import io.fluxfleet.flux.transformer.FluxConfig;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.SeededStreams;
+import static io.fluxfleet.sampling.jit.JitPreset.BlurPadding.NORMALIZED_ZERO;
+import static io.fluxfleet.sampling.jit.JitPreset.BlurPadding.REFLECT;
+import static io.fluxfleet.sampling.jit.JitPreset.ImportancePadding.REPLICATE;
+import static io.fluxfleet.sampling.jit.JitPreset.ImportancePadding.ZERO;
+
 import org.junit.jupiter.api.Test;
 
 /** Presets, the Beta schedule, token counts and the FLOPs model against independent values. */
@@ -91,15 +96,15 @@ class JitMathTest {
     @Test
     void customPresetsAreValidated() {
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.6, 0.5}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.6, 0.5}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 0.9}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 0.9}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 12}, new double[] {0.3, 1.0}, 1.4, 0.42, 1, false));
+                () -> new JitPreset("x", 10, new int[] {0, 12}, new double[] {0.3, 1.0}, 1.4, 0.42, 1, ZERO, REFLECT));
         assertThrows(IllegalArgumentException.class,
-                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 1.0}, 1.4, 0.42, 0, false));
+                () -> new JitPreset("x", 10, new int[] {0, 5}, new double[] {0.3, 1.0}, 1.4, 0.42, 0, ZERO, REFLECT));
         JitPreset ok = new JitPreset("custom", 12, new int[] {0, 4, 8}, new double[] {0.25, 0.5, 1.0}, 1.4, 0.425,
-                0.5, true);
+                0.5, REPLICATE, NORMALIZED_ZERO);
         assertEquals(4, ok.stageSteps(2));
     }
 
@@ -164,22 +169,52 @@ class JitMathTest {
         importance[0] = 1f; // an anchor already: must not count
         AnchorSet grown = a.grow(26, importance);
         assertEquals(26, grown.size());
-        assertArrayEquals(new int[] {free[1], free[3]}, grown.minus(a));
+        assertArrayEquals(new int[] {free[3], free[1]}, grown.minus(a), "appended in descending importance");
     }
 
+    /**
+     * Every cell, anchors and non-anchors, gets the nearest anchor by Euclidean distance, and a cell
+     * equidistant from several anchors gets the EARLIEST in the anchor list (jit.md, "Anchor order
+     * and ties"), checked against a brute force written here. The list is a seeded permutation
+     * (thinned pattern) plus grown tokens, so list order differs from raster order, and the test
+     * asserts that this matters for some cells. Mutation: ties to the last anchor (d <= best
+     * in AnchorSet.nearestAnchor) failed.
+     */
     @Test
-    void nearestAnchorMapUsesEuclideanDistance() {
-        LatentGrid grid = new LatentGrid(1, 7);
-        AnchorSet a = AnchorSet.initial(grid, 7, new SeededStreams(0).stream("a"));
-        assertEquals(7, a.size());
-        AnchorSet ends = AnchorSet.initial(new LatentGrid(3, 3), 8, new SeededStreams(0).stream("a"));
-        int[] near = ends.nearestAnchor();
-        assertEquals(9, near.length);
-        int[] idx = ends.indices();
-        for (int cell = 0; cell < 9; cell++) {
-            if (ends.contains(cell)) {
-                assertEquals(cell, idx[near[cell]], "an anchor is its own nearest");
-            }
+    void nearestAnchorMapTakesTheEarliestOfEquallyNearAnchors() {
+        LatentGrid grid = new LatentGrid(12, 10);
+        AnchorSet thinned = AnchorSet.initial(grid, 30, new SeededStreams(6).stream("a"));
+        float[] importance = new float[grid.tokens()];
+        for (int i = 0; i < importance.length; i++) {
+            importance[i] = (i * 37) % 101;
         }
+        for (AnchorSet a : new AnchorSet[] {thinned, thinned.grow(50, importance)}) {
+            int[] list = a.indices();
+            int[] near = a.nearestAnchor();
+            int rasterTieDifferences = 0;
+            for (int cell = 0; cell < grid.tokens(); cell++) {
+                int best = Integer.MAX_VALUE;
+                for (int anchor : list) {
+                    best = Math.min(best, dist2(anchor, cell, 10));
+                }
+                int earliest = -1;
+                int lowestRaster = Integer.MAX_VALUE;
+                for (int p = 0; p < list.length; p++) {
+                    if (dist2(list[p], cell, 10) == best) {
+                        earliest = earliest < 0 ? p : earliest;
+                        lowestRaster = Math.min(lowestRaster, list[p]);
+                    }
+                }
+                assertEquals(earliest, near[cell], "cell " + cell);
+                rasterTieDifferences += list[earliest] != lowestRaster ? 1 : 0;
+            }
+            assertTrue(rasterTieDifferences > 0, "the tie rule must matter on this list");
+        }
+    }
+
+    static int dist2(int a, int b, int cols) {
+        int dr = a / cols - b / cols;
+        int dc = a % cols - b % cols;
+        return dr * dr + dc * dc;
     }
 }

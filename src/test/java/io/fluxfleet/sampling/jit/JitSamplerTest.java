@@ -52,7 +52,7 @@ class JitSamplerTest {
 
     @Test
     void oneFullStageEqualsEulerOnTheSameSigmas() {
-        JitPreset one = new JitPreset("one", 5, new int[] {0}, new double[] {1.0}, 1.4, 0.42, 1.0, false);
+        JitPreset one = new JitPreset("one", 5, new int[] {0}, new double[] {1.0}, 1.4, 0.42, 1.0, JitPreset.ImportancePadding.ZERO, JitPreset.BlurPadding.REFLECT);
         JitSampler jit = new JitSampler(one);
         LatentGrid grid = new LatentGrid(4, 5);
         try (FluxTransformer t = transformer(); NDManager m = NDManager.newBaseManager()) {
@@ -139,6 +139,109 @@ class JitSamplerTest {
         }
     }
 
+    static double[][] toRows(float[] flat, int rows) {
+        double[][] out = new double[rows][64];
+        for (int t = 0; t < rows; t++) {
+            for (int c = 0; c < 64; c++) {
+                out[t][c] = flat[t * 64 + c];
+            }
+        }
+        return out;
+    }
+
+    static List<Integer> list(int[] indices) {
+        List<Integer> out = new ArrayList<>();
+        for (int i : indices) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    /**
+     * Every cell of the lift equals ReferenceJit's (nearest fill, 2-D Gaussian over the
+     * reflect-padded grid, anchors exact), on random values and a grid small enough that the
+     * 7-wide kernel reaches over two borders. Mutations: no blur (filled values where the blur
+     * goes) failed; normalised zero padding as the default failed; a kernel radius of 2 failed.
+     */
+    @Test
+    void liftMatchesTheSpecCellByCell() {
+        LatentGrid grid = new LatentGrid(9, 7);
+        AnchorSet anchors = AnchorSet.initial(grid, 20, new SeededStreams(8).stream("a"));
+        ReferenceJit ref = new ReferenceJit(9, 7);
+        try (NDManager m = NDManager.newBaseManager(); StageLift lift = new StageLift(anchors, m)) {
+            NDArray values = new SeededStreams(9).normal("v", new Shape(1, anchors.size(), 64), m);
+            float[] got = lift.lift(values).toFloatArray();
+            double[][] expected = ref.lift(toRows(values.toFloatArray(), anchors.size()), list(anchors.indices()));
+            for (int t = 0; t < grid.tokens(); t++) {
+                for (int c = 0; c < 64; c++) {
+                    assertEquals(expected[t][c], got[t * 64 + c], 1e-5, "cell " + t + " value " + c);
+                }
+            }
+        }
+    }
+
+    /**
+     * The transition on non-zero y, y_prev and v_prev against the spec written out here: x0 lifted
+     * from the OLD anchors, target (1 - sigma) x0 + sigma eps, blend (1 - w) y + w target on the new
+     * tokens only, for w = 1/3 (default) and 1. Mutations: target without the x0 term failed;
+     * (1 - w) y dropped failed; sigma_prev replaced by sigma in x0 failed.
+     */
+    @Test
+    void transitionMatchesTheSpecOnNonZeroStates() {
+        LatentGrid grid = new LatentGrid(8, 9);
+        int n = grid.tokens();
+        ReferenceJit ref = new ReferenceJit(8, 9);
+        try (NDManager m = NDManager.newBaseManager()) {
+            AnchorSet old = AnchorSet.initial(grid, 25, new SeededStreams(2).stream("a"));
+            float[] importance = new float[n];
+            for (int i = 0; i < n; i++) {
+                importance[i] = (i * 13) % 17;
+            }
+            AnchorSet grown = old.grow(45, importance);
+            int[] added = grown.minus(old);
+            SeededStreams r = new SeededStreams(31);
+            NDArray y = r.normal("y", new Shape(1, n, 64), m);
+            NDArray yPrev = r.normal("yPrev", new Shape(1, n, 64), m);
+            NDArray vPrev = r.normal("vPrev", new Shape(1, n, 64), m);
+            float sigmaPrev = 0.9f;
+            float sigma = 0.8f;
+            double[][] yv = toRows(y.toFloatArray(), n);
+            double[][] yp = toRows(yPrev.toFloatArray(), n);
+            double[][] vp = toRows(vPrev.toFloatArray(), n);
+            double[][] x0 = new double[old.size()][64];
+            int[] oldList = old.indices();
+            for (int a = 0; a < oldList.length; a++) {
+                for (int c = 0; c < 64; c++) {
+                    x0[a][c] = yp[oldList[a]][c] - sigmaPrev * vp[oldList[a]][c];
+                }
+            }
+            double[][] x0Lifted = ref.lift(x0, list(oldList));
+            org.apache.commons.math3.random.RandomGenerator epsStream = new SeededStreams(5)
+                    .stream(JitSampler.TRANSITION_NOISE_STREAM);
+            double[][] eps = new double[n][64];
+            for (double[] token : eps) {
+                for (int c = 0; c < 64; c++) {
+                    token[c] = (float) epsStream.nextGaussian();
+                }
+            }
+            java.util.Set<Integer> isNew = new java.util.HashSet<>(list(added));
+            for (double w : new double[] {1.0 / 3, 1.0}) {
+                JitSampler s = new JitSampler(JitPreset.jit7x().withBlendWeight(w));
+                SamplingContext ctx = new SamplingContext(null, grid, y, new SeededStreams(5), StepObserver.NONE, m);
+                try (StageLift lift = new StageLift(old, m)) {
+                    float[] got = s.transition(ctx, lift, added, y, yPrev, vPrev, sigmaPrev, sigma).toFloatArray();
+                    for (int t = 0; t < n; t++) {
+                        for (int c = 0; c < 64; c++) {
+                            double expected = !isNew.contains(t) ? yv[t][c]
+                                    : (1 - w) * yv[t][c] + w * ((1 - sigma) * x0Lifted[t][c] + sigma * eps[t][c]);
+                            assertEquals(expected, got[t * 64 + c], 1e-5, "w=" + w + " token " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Counts the tokens of every model call; velocity is a cheap deterministic function. */
     static final class CountingModel implements DenoisingModel {
         final List<Long> perCall = new ArrayList<>();
@@ -191,7 +294,7 @@ class JitSamplerTest {
     void sameSeedSameResultAcrossInstancesOtherSeedDiffers() {
         LatentGrid grid = new LatentGrid(6, 6);
         JitPreset preset = new JitPreset("t", 6, new int[] {0, 2, 4}, new double[] {0.4, 0.7, 1.0}, 1.4, 0.42, 1.0,
-                false);
+                JitPreset.ImportancePadding.ZERO, JitPreset.BlurPadding.REFLECT);
         float[] a;
         float[] b;
         float[] c;
@@ -213,14 +316,14 @@ class JitSamplerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray constant = m.full(new Shape(1, 25, 64), 3f);
             NDArray ramp = m.arange(25f).reshape(1, 25, 1).repeat(2, 64);
-            float[] replicate = Importance.compute(constant, grid, false);
+            float[] replicate = Importance.compute(constant, grid, JitPreset.ImportancePadding.REPLICATE);
             for (float v : replicate) {
                 assertEquals(0f, v, "a constant field has no local variance with replicated edges");
             }
-            float[] zero = Importance.compute(constant, grid, true);
+            float[] zero = Importance.compute(constant, grid, JitPreset.ImportancePadding.ZERO);
             assertEquals(1f, zero[0], 1e-6); // zero padding makes the corner look busiest
             assertEquals(0f, zero[12], 1e-6);
-            float[] rampImportance = Importance.compute(ramp, grid, false);
+            float[] rampImportance = Importance.compute(ramp, grid, JitPreset.ImportancePadding.REPLICATE);
             assertEquals(25, rampImportance.length);
         }
     }
