@@ -77,7 +77,7 @@ log "starting the gateway on http://127.0.0.1:$GATEWAY_PORT (log: $RUN_DIR/gatew
   -Dkafka.bootstrap.servers="$FLUXFLEET_KAFKA_BOOTSTRAP" \
   -Dquarkus.minio.host="$FLUXFLEET_S3_ENDPOINT" -Dquarkus.minio.access-key="$FLUXFLEET_S3_ACCESS_KEY" \
   -Dquarkus.minio.secret-key="$FLUXFLEET_S3_SECRET_KEY" -Dquarkus.minio.region="$FLUXFLEET_S3_REGION" \
-  -Dfluxfleet.gateway.tenants-file="$RUN_DIR/tenants.yaml" -Dfluxfleet.gateway.state.dir="$RUN_DIR/gateway-state" \
+  -Dfluxfleet.tenants.file="$RUN_DIR/tenants.yaml" -Dfluxfleet.gateway.state.dir="$RUN_DIR/gateway-state" \
   -Dfluxfleet.gateway.webhooks.allow-http=true \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$GATEWAY_PORT" \
   -jar "$WORKER_JAR" >"$RUN_DIR/gateway.log" 2>&1 &

@@ -22,12 +22,6 @@ public interface GatewayConfig {
     @WithDefault("false")
     boolean only();
 
-    /**
-     * The tenants file (io.fluxfleet.tenant: API key hashes, webhook secrets, presigning), mounted from
-     * a Secret. Without one the gateway accepts no API key.
-     */
-    Optional<Path> tenantsFile();
-
     Topics topics();
 
     Limits limits();

@@ -57,6 +57,11 @@ class GatewayRoleTest {
     @Test
     void runsTheApiWithoutModelOrIntake() throws Exception {
         GatewayClient client = new GatewayClient(base.toURI(), GatewayTestProfile.ACME_KEY);
+        // Ready once the job-state topology has finished its first rebalance (seconds on a loaded machine).
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+        while (client.getPath("/q/health/ready").status() != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
         assertEquals(200, client.getPath("/q/health/ready").status(), String.valueOf(client.getPath("/q/health/ready").body()));
         assertTrue(slots.slots().isEmpty(), "the gateway role loads no model");
         String jobId = "role-" + UUID.randomUUID();

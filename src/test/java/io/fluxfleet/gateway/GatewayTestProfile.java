@@ -51,7 +51,7 @@ public class GatewayTestProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.ofEntries(
                 Map.entry("fluxfleet.gateway.enabled", "true"),
-                Map.entry("fluxfleet.gateway.tenants-file", TENANTS.toString()),
+                Map.entry("fluxfleet.tenants.file", TENANTS.toString()),
                 Map.entry("fluxfleet.gateway.state.dir", STATE_DIR.toString()),
                 Map.entry("fluxfleet.gateway.state.application-id", "test-gateway"),
                 Map.entry("fluxfleet.gateway.webhooks.allow-http", "true"),

@@ -67,8 +67,9 @@ class AccelerationPresetsEndToEndTest {
         JobEvent.Completed done = render("ralu-7x");
         assertEquals(Acceleration.RALU_7X, done.acceleration());
         assertEquals(10, done.steps());
-        // 8 x 8 tokens, low-res 4 x 4 = 16; floor(0.2 * 16) = 3 upsampled early: 16 + 3 * 3 tokens
-        assertEquals(List.of(2L * 16, 3L * 25, 5L * 64), done.tokenEvaluationsPerStage());
+        // 8 x 8 tokens, low-res 4 x 4 = 16; ralu-7x upsamples r = 0.1 early (the reference's value):
+        // floor(0.1 * 16) = 1 token into its 4 children: 16 + 3 * 1 tokens
+        assertEquals(List.of(2L * 16, 3L * 19, 5L * 64), done.tokenEvaluationsPerStage());
         assertTrue(done.flopsSavedFraction() > 0.6, "ralu-7x saves most FLOPs: " + done.flopsSavedFraction());
     }
 

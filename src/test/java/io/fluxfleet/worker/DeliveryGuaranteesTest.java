@@ -77,13 +77,13 @@ class DeliveryGuaranteesTest {
                 {"jobId": "%s", "prompt": "a red kite", "width": 64, "height": 64, "steps": 2,
                  "acceleration": "none", "output": {"keyPrefix": "%s"}}""";
         // Two renders of one jobId: different key prefixes, so the second is rendered, not answered.
-        List<EventRecord> first = run(jobId, request.formatted(jobId, "det-a"));
+        List<EventRecord> first = run(jobId, request.formatted(jobId, "renders/demo/det-a"));
         JobEvent.Completed a = assertInstanceOf(JobEvent.Completed.class, first.get(first.size() - 1).event());
         JobEvent.Completed b;
         try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
              KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
-            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, request.formatted(jobId, "det-b"));
-            b = awaitCompletedUnder(consumer, jobId, "det-b/");
+            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, request.formatted(jobId, "renders/demo/det-b"));
+            b = awaitCompletedUnder(consumer, jobId, "renders/demo/det-b/");
         }
         assertEquals(Seeds.fromJobId(jobId), a.seed(), "the seed is derived from the jobId");
         assertEquals(a.seed(), b.seed());
@@ -122,9 +122,10 @@ class DeliveryGuaranteesTest {
         JobEvent.Completed done;
         try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
              KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
-            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, """
+            String request = """
                     {"jobId": "%s", "prompt": "twice [[test:slow]]", "width": 64, "height": 64, "steps": 12,
-                     "seed": 9, "acceleration": "none"}""".formatted(jobId));
+                     "seed": 9, "acceleration": "none"}""".formatted(jobId);
+            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, request);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             boolean started = false;
             while (!started && System.nanoTime() < deadline) {
@@ -133,7 +134,7 @@ class DeliveryGuaranteesTest {
                 }
             }
             assertTrue(started, "never started");
-            otherSha = storeAsAnotherWorker(jobId);
+            otherSha = storeAsAnotherWorker(jobId, request);
             done = awaitCompletedUnder(consumer, jobId, "renders/");
         }
         assertEquals(otherSha, done.sha256(), "the result stored first stands");
@@ -143,24 +144,29 @@ class DeliveryGuaranteesTest {
     }
 
     /** Uploads an image and its sidecar for jobId as another worker would have; returns the image's sha256. */
-    private String storeAsAnotherWorker(String jobId) throws Exception {
+    private String storeAsAnotherWorker(String jobId, String request) throws Exception {
+        // The other worker's sidecar names the same tenant (the test profile's default) and request hash.
+        var valid = (io.fluxfleet.job.ValidationResult.Valid) new io.fluxfleet.job.JobValidator(
+                io.fluxfleet.job.JobValidator.Limits.DEFAULTS, new io.fluxfleet.job.JobValidator.Scope("demo", "renders/demo"))
+                .validate(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String requestSha256 = io.fluxfleet.worker.store.Sidecar.requestSha256(valid.request());
         MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint)
                 .credentials("fluxfleet-local", "fluxfleet-local-secret").region("us-east-1").build();
         byte[] png = io.fluxfleet.worker.store.ImageEncoding.encode(
                 new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB),
                 io.fluxfleet.job.OutputFormat.PNG);
         String sha = io.fluxfleet.worker.store.ImageEncoding.sha256(png);
-        put(s3, "renders/" + jobId + ".png", png, "image/png");
+        put(s3, "renders/demo/" + jobId + ".png", png, "image/png");
         String sidecar = """
-                {"version": 1, "jobId": "%s", "bucket": "%s", "key": "renders/%s.png", "contentType": "image/png",
+                {"version": 1, "jobId": "%s", "bucket": "%s", "key": "renders/demo/%s.png", "contentType": "image/png",
                  "bytes": %d, "sha256": "%s", "width": 64, "height": 64, "seed": 9, "model": "dev",
                  "acceleration": "none", "sampler": "euler", "steps": 12, "tokenEvaluations": 192,
                  "tokenEvaluationsPerStage": [192], "flopsSavedFraction": 0.5,
                  "timings": {"queueWaitMs": 0, "textEncodeMs": 0, "denoiseMs": 0, "decodeMs": 0, "encodeMs": 0,
                  "uploadMs": 0, "totalMs": 0}, "workerId": "worker-elsewhere", "device": "cpu", "attempt": 1,
-                 "createdAt": "2026-01-01T00:00:00Z"}""".formatted(jobId, FleetStackResource.BUCKET, jobId,
-                png.length, sha);
-        put(s3, "renders/" + jobId + ".json", sidecar.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                 "createdAt": "2026-01-01T00:00:00Z", "tenant": "demo", "requestSha256": "%s"}""".formatted(jobId,
+                FleetStackResource.BUCKET, jobId, png.length, sha, requestSha256);
+        put(s3, "renders/demo/" + jobId + ".json", sidecar.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 "application/json");
         return sha;
     }
