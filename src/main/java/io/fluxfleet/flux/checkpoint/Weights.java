@@ -60,6 +60,11 @@ public final class Weights implements AutoCloseable {
         return tensors.containsKey(prefix + name);
     }
 
+    /** The full canonical name of a weight or layer this scope calls {@code name}. */
+    public String qualified(String name) {
+        return prefix + name;
+    }
+
     public Weights scope(String childPrefix) {
         return new Weights(tensors, manager, prefix + childPrefix + ".");
     }
