@@ -3,6 +3,7 @@ package io.fluxfleet.job;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param custom      preset parameters, present exactly when acceleration is custom; validated by the sampler
  * @param priority    0 (lowest) to 9 (highest)
  * @param labels      free-form, echoed in completed and failed events; never null
+ * @param loras       LoRA adapters applied to this job only, in order; empty when none (left out of the JSON)
  */
 public record JobRequest(
         int version,
@@ -42,7 +44,8 @@ public record JobRequest(
         int priority,
         @JsonInclude(JsonInclude.Include.NON_NULL) String tenant,
         @JsonInclude(JsonInclude.Include.NON_NULL) Instant deadline,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Lora> loras) {
 
     public static final int VERSION = 1;
     public static final int DEFAULT_WIDTH = 1024;
@@ -73,6 +76,7 @@ public record JobRequest(
         // JsonNode is mutable; a copy keeps the record a value.
         custom = custom == null ? null : custom.deepCopy();
         labels = Collections2.sortedCopy(labels);
+        loras = loras == null ? List.of() : List.copyOf(loras);
     }
 
     /** The preset this job runs with, given the fleet's configured default. */
@@ -83,6 +87,22 @@ public record JobRequest(
     /** True once the deadline (if any) has passed; the worker then fails the job with EXPIRED. */
     public boolean isExpiredAt(Instant now) {
         return deadline != null && !now.isBefore(deadline);
+    }
+
+    /**
+     * One LoRA adapter for this job.
+     *
+     * @param source a name in the fleet's adapter library ({@code styles/watercolor}) or an
+     *               {@code s3://bucket/key.safetensors} URI in a bucket the fleet allows
+     * @param scale  multiplier of the adapter's change; 0 renders the base model
+     */
+    public record Lora(String source, double scale) {
+
+        public static final double DEFAULT_SCALE = 1.0;
+
+        public Lora {
+            Objects.requireNonNull(source, "source");
+        }
     }
 
     /**
