@@ -69,6 +69,11 @@ public final class Weights implements AutoCloseable {
         return new Weights(tensors, manager, prefix + childPrefix + ".");
     }
 
+    /** Every canonical name held (whatever this view's prefix). */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(tensors.keySet());
+    }
+
     public NDManager manager() {
         return manager;
     }
