@@ -133,12 +133,6 @@ public interface FleetConfig {
         /** Consecutive device (non-OOM CUDA) errors after which liveness goes DOWN. */
         @WithDefault("2")
         int deviceErrorsForDown();
-
-        /**
-         * Test-only engine fault triggers in prompts (docs/reliability.md): never enable in production.
-         */
-        @WithDefault("false")
-        boolean testHooks();
     }
 
     interface Storage {

@@ -1,5 +1,8 @@
 package io.fluxfleet.worker;
 
+import io.fluxfleet.worker.render.EngineFailures;
+import io.fluxfleet.worker.render.Slot;
+import io.fluxfleet.worker.render.SlotPool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -3,6 +3,7 @@ package io.fluxfleet.worker;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.fluxfleet.worker.intake.JobIntake;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
@@ -26,7 +27,7 @@ public class StartupChecks {
     Config config;
 
     @Inject
-    RenderOrchestrator orchestrator;
+    JobIntake intake;
 
     @Inject
     WorkerIdentity identity;
@@ -46,7 +47,7 @@ public class StartupChecks {
                     + "fluxfleet.render.timeout (" + timeoutMs + " ms): a render longer than it makes SmallRye "
                     + "mark the jobs channel unhealthy");
         }
-        orchestrator.validator(); // creates the bean now: a bad default acceleration fails startup
+        intake.validator(); // creates the bean now: a bad default acceleration fails startup
         LOG.infof("worker %s: %d slot(s) %s, default acceleration %s, progress every %d step(s), render timeout %s",
                 identity.id(), slots, fleet.slots(), fleet.defaultAcceleration(), fleet.progress().everySteps(),
                 fleet.render().timeout());

@@ -63,7 +63,8 @@ class FaultInjectionIT {
     private static final String RETRY_GROUP = "fluxfleet-fi-workers-retry";
     private static final int WORKERS = 3;
     private static final int CRASH_LOOP_CAP = 3;
-    private static final Duration GRACE = Duration.ofSeconds(30);
+    // covers render timeout (1 min) + upload budget (30 s) + publish budget (4 x 30 s + pauses): checked at startup
+    private static final Duration GRACE = Duration.ofMinutes(4);
 
     @TempDir
     static Path workDir;
@@ -119,7 +120,7 @@ class FaultInjectionIT {
         for (int i = 0; i < JOBS_COUNT; i++) {
             valid.add(String.format("fi-%03d", i));
         }
-        String haltId = "poison-halt";
+        String haltId = HALT_ID;
         String badJsonKey = "poison-json";
         Map<String, List<JobEvent>> events = new HashMap<>();
         Map<String, Integer> started = new HashMap<>();
@@ -131,7 +132,7 @@ class FaultInjectionIT {
              KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(stack.bootstrapServers(), EVENTS)) {
             // Phase 1: a quarter of the jobs and both poisons, then SIGKILL a random worker mid-run
             send(producer, valid.subList(0, 50));
-            KafkaTestClients.send(producer, JOBS, haltId, job(haltId, "halt the worker [[test:halt]]"));
+            KafkaTestClients.send(producer, JOBS, haltId, job(haltId, "halt the worker"));
             KafkaTestClients.send(producer, JOBS, badJsonKey, "{\"jobId\": \"poison-json\", \"prompt\": ");
             pump(consumer, events, started, Duration.ofSeconds(3));
             kill9(random.nextInt(WORKERS));
@@ -159,7 +160,8 @@ class FaultInjectionIT {
             for (int i = 0; i < PARTITIONS; i++) {
                 String id = "fi-slow-" + i;
                 slow.add(id);
-                KafkaTestClients.send(producer, JOBS, id, job(id, "slow [[test:slow]]").replace("\"steps\": 1", "\"steps\": 12"));
+                KafkaTestClients.send(producer, JOBS, id, job(id, "slow").replace("\"steps\": 1", "\"steps\": 100")
+                        .replace("\"width\": 64, \"height\": 64", "\"width\": 256, \"height\": 256"));
             }
             valid.addAll(slow);
             String inFlight = null;
@@ -231,8 +233,8 @@ class FaultInjectionIT {
 
             // Poisons are in the DLQ with their reasons, after at most the cap
             Map<String, Map<String, String>> dlq = readDlq(Set.of(haltId, badJsonKey), Duration.ofSeconds(60));
-            assertEquals("CRASH_LOOP", dlq.get(haltId).get(ReliabilityTopics.H_REASON), dlq.toString());
-            assertEquals("INVALID_JSON", dlq.get(badJsonKey).get(ReliabilityTopics.H_REASON), dlq.toString());
+            assertEquals("CRASH_LOOP", dlq.get(haltId).get(RecordHeaders.H_REASON), dlq.toString());
+            assertEquals("INVALID_JSON", dlq.get(badJsonKey).get(RecordHeaders.H_REASON), dlq.toString());
             int haltRenders = started.getOrDefault(haltId, 0);
             assertTrue(haltRenders <= CRASH_LOOP_CAP, "poison rendered " + haltRenders + " times");
             assertTrue(events.getOrDefault(badJsonKey, List.of()).stream().noneMatch(e -> e instanceof JobEvent.Started));
@@ -270,11 +272,13 @@ class FaultInjectionIT {
                 "-Dfluxfleet.storage.bucket=fi-renders",
                 "-Dfluxfleet.storage.presign-expiry=PT0S",
                 "-Dfluxfleet.progress.every-steps=100",
-                "-Dfluxfleet.reliability.test-hooks=true",
                 "-Dfluxfleet.reliability.backoff=PT0.5S",
                 "-Dfluxfleet.reliability.max-backoff=PT5S",
                 "-Dfluxfleet.reliability.crash-loop-cap=" + CRASH_LOOP_CAP,
-                "-Dfluxfleet.render.publish-timeout=PT2M",
+                "-Dfluxfleet.render.timeout=PT1M",
+                "-Dfluxfleet.render.publish-timeout=PT30S",
+                "-Dfluxfleet.reliability.publish-attempts=4",
+                "-Dfluxfleet.reliability.upload-budget=PT30S",
                 "-Dfluxfleet.shutdown.grace=PT" + GRACE.toSeconds() + "S",
                 "-Dmp.messaging.incoming.jobs.group.id=" + GROUP,
                 "-Dmp.messaging.incoming.retries.group.id=" + RETRY_GROUP,
@@ -343,6 +347,9 @@ class FaultInjectionIT {
     }
 
     /** Reads events for a while (supervising the workers meanwhile). */
+    /** A job that kills every worker that starts it (the test kills the worker on its started event). */
+    static final String HALT_ID = "poison-halt";
+
     static void pump(KafkaConsumer<String, byte[]> consumer, Map<String, List<JobEvent>> events,
             Map<String, Integer> started, Duration duration) throws IOException {
         long end = System.nanoTime() + duration.toNanos();
@@ -354,8 +361,12 @@ class FaultInjectionIT {
                 }
                 JobEvent e = JobJson.readEvent(r.value());
                 events.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(e);
-                if (e instanceof JobEvent.Started) {
+                if (e instanceof JobEvent.Started st) {
                     started.merge(r.key(), 1, Integer::sum);
+                    if (HALT_ID.equals(r.key())) {
+                        // the poison: every worker that starts it dies at once (SIGKILL, exit 137)
+                        workers[Integer.parseInt(st.workerId().substring("fi-worker-".length()))].destroyForcibly();
+                    }
                 }
             }
             if (System.nanoTime() > nextSupervise) {

@@ -61,9 +61,8 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
             config.put("fluxfleet.topics.events", EVENTS_TOPIC);
             config.put("fluxfleet.storage.bucket", BUCKET);
             config.put("fluxfleet.limits.allowed-buckets", BUCKET + ",other-renders");
-            // Reliability tests: short backoff, and the test-only engine fault triggers (docs/reliability.md).
+            // Reliability tests: short backoff (the engine fault triggers come with FaultTriggeringEngine).
             config.put("fluxfleet.reliability.backoff", "PT0.3S");
-            config.put("fluxfleet.reliability.test-hooks", "true");
             return config;
         } catch (IOException e) {
             stop();

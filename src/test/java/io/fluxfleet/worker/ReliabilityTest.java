@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.worker.KafkaTestClients.EventRecord;
+import io.fluxfleet.worker.intake.AttemptLog;
+import io.fluxfleet.worker.intake.CancelRequests;
+import io.fluxfleet.worker.render.EngineFailures;
+import io.fluxfleet.worker.render.SlotPool;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -51,7 +55,10 @@ class ReliabilityTest {
     FleetMetrics metrics;
 
     @Inject
-    ReliabilityTopics topics;
+    CancelRequests cancels;
+
+    @Inject
+    AttemptLog attempts;
 
     @Inject
     FleetConfig config;
@@ -124,15 +131,15 @@ class ReliabilityTest {
         assertEquals(6, metrics.engineRenders() - before);
 
         Map<String, String> dlq = dlq(jobId);
-        assertEquals("RETRIES_EXHAUSTED", dlq.get(ReliabilityTopics.H_REASON));
-        assertEquals("3", dlq.get(ReliabilityTopics.H_ATTEMPT));
-        assertEquals(3, JSON.readTree(dlq.get(ReliabilityTopics.H_ERRORS)).size());
-        assertTrue(dlq.get(ReliabilityTopics.H_REQUEST).contains("[[test:oom]]"), "the DLQ record carries the request");
+        assertEquals("RETRIES_EXHAUSTED", dlq.get(RecordHeaders.H_REASON));
+        assertEquals("3", dlq.get(RecordHeaders.H_ATTEMPT));
+        assertEquals(3, JSON.readTree(dlq.get(RecordHeaders.H_ERRORS)).size());
+        assertTrue(dlq.get(RecordHeaders.H_REQUEST).contains("[[test:oom]]"), "the DLQ record carries the request");
         JobEvent.Failed value = (JobEvent.Failed) io.fluxfleet.job.JobJson.readEvent(
                 dlq.get("value").getBytes(StandardCharsets.UTF_8));
         assertEquals(ErrorCode.RETRIES_EXHAUSTED, value.code(), "the DLQ value is the terminal failed event");
         assertEquals(3, value.errors().size());
-        assertTrue(dlq.containsKey(ReliabilityTopics.H_FIRST_FAILURE));
+        assertTrue(dlq.containsKey(RecordHeaders.H_FIRST_FAILURE));
     }
 
     @Test
@@ -144,9 +151,9 @@ class ReliabilityTest {
         assertFalse(failed.retryable());
         assertEquals(1, events.size(), KafkaTestClients.summary(events));
         Map<String, String> dlq = dlq(key);
-        assertEquals("INVALID_JSON", dlq.get(ReliabilityTopics.H_REASON));
-        assertEquals("1", dlq.get(ReliabilityTopics.H_ATTEMPT));
-        assertEquals("{not json", dlq.get(ReliabilityTopics.H_REQUEST), "the original bytes travel in a header");
+        assertEquals("INVALID_JSON", dlq.get(RecordHeaders.H_REASON));
+        assertEquals("1", dlq.get(RecordHeaders.H_ATTEMPT));
+        assertEquals("{not json", dlq.get(RecordHeaders.H_REQUEST), "the original bytes travel in a header");
         JobEvent.Failed value = (JobEvent.Failed) io.fluxfleet.job.JobJson.readEvent(
                 dlq.get("value").getBytes(StandardCharsets.UTF_8));
         assertEquals(ErrorCode.INVALID_JSON, value.code(), "the DLQ value is the terminal failed event");
@@ -185,16 +192,16 @@ class ReliabilityTest {
             KafkaTestClients.send(producer, config.topics().control(), jobId, "{\"type\":\"cancel\"}");
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!topics.isCancelled(jobId) && System.nanoTime() < deadline) {
+        while (!cancels.isCancelled(jobId) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertTrue(topics.isCancelled(jobId), "the cancel request was not read");
+        assertTrue(cancels.isCancelled(jobId), "the cancel request was not read");
         long before = metrics.engineRenders();
         List<EventRecord> events = run(jobId, job(jobId, "never drawn", ""));
         assertEquals(1, events.size(), KafkaTestClients.summary(events));
         assertEquals(ErrorCode.CANCELLED, ((JobEvent.Failed) last(events)).code());
         assertEquals(before, metrics.engineRenders());
-        assertEquals("CANCELLED", dlq(jobId).get(ReliabilityTopics.H_REASON));
+        assertEquals("CANCELLED", dlq(jobId).get(RecordHeaders.H_REASON));
     }
 
     @Test
@@ -229,13 +236,21 @@ class ReliabilityTest {
     void aJobThatCrashedWorkersTooOftenIsDeadLetteredWithoutRendering() throws Exception {
         assertTrue(slots.awaitModelOpen(Duration.ofMinutes(2)));
         String jobId = "crashloop-" + UUID.randomUUID();
-        topics.writeAttempts(jobId, config.reliability().crashLoopCap());
+        // as crashed workers would have left it: cap renders started, none finished
+        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            KafkaTestClients.send(producer, config.topics().attempts(), jobId,
+                    "{\"attempts\": " + config.reliability().crashLoopCap() + "}");
+        }
+        long seen = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (attempts.attempts(jobId) < config.reliability().crashLoopCap() && System.nanoTime() < seen) {
+            Thread.sleep(50);
+        }
         long before = metrics.engineRenders();
         List<EventRecord> events = run(jobId, job(jobId, "a poison", ""));
         JobEvent.Failed failed = assertInstanceOf(JobEvent.Failed.class, last(events), KafkaTestClients.summary(events));
         assertEquals(ErrorCode.CRASH_LOOP, failed.code());
         assertEquals(before, metrics.engineRenders());
-        assertEquals("CRASH_LOOP", dlq(jobId).get(ReliabilityTopics.H_REASON));
+        assertEquals("CRASH_LOOP", dlq(jobId).get(RecordHeaders.H_REASON));
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.worker.KafkaTestClients.EventRecord;
+import io.fluxfleet.worker.render.SlotPool;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

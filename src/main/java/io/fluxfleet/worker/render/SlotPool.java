@@ -1,4 +1,6 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.render;
+
+import io.fluxfleet.worker.FleetConfig;
 
 import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
@@ -163,6 +165,15 @@ public class SlotPool {
             }
         }
         return null;
+    }
+
+    /** Each slot with its state and error, one line (for failure messages). */
+    public String problems() {
+        StringBuilder text = new StringBuilder();
+        for (Slot s : slots) {
+            text.append(s).append(s.error() != null ? ": " + s.error() : "").append("; ");
+        }
+        return text.toString();
     }
 
     public void release(Slot slot) {

@@ -1,4 +1,4 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.store;
 
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;

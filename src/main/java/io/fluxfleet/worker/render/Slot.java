@@ -1,4 +1,4 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.render;
 
 import io.fluxfleet.flux.FluxPipeline;
 

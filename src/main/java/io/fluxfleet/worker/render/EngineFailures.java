@@ -1,4 +1,6 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.render;
+
+import io.fluxfleet.worker.FleetConfig;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,4 +1,6 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.outcome;
+
+import io.fluxfleet.worker.WorkerIdentity;
 
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;

@@ -1,4 +1,4 @@
-package io.fluxfleet.worker;
+package io.fluxfleet.worker.render;
 
 import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
@@ -16,20 +16,20 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Which presets this fleet can run (those of {@link SamplerPresets}), and what they need. */
-final class Samplers {
+public final class Samplers {
 
     /** The named presets of {@link SamplerPresets}, and {@code custom} (JiT or RALU parameters in the job). */
-    static final List<Acceleration> AVAILABLE = Arrays.stream(Acceleration.values())
+    public static final List<Acceleration> AVAILABLE = Arrays.stream(Acceleration.values())
             .filter(a -> a == Acceleration.CUSTOM || SamplerPresets.NAMES.contains(a.wireName())).toList();
 
     private Samplers() {
     }
 
-    static boolean available(Acceleration acceleration) {
+    public static boolean available(Acceleration acceleration) {
         return AVAILABLE.contains(acceleration);
     }
 
-    static String unavailableMessage(Acceleration acceleration) {
+    public static String unavailableMessage(Acceleration acceleration) {
         return "acceleration '" + acceleration.wireName() + "' is not available yet on this fleet (available: "
                 + String.join(", ", AVAILABLE.stream().map(Acceleration::wireName).toList()) + ")";
     }
@@ -38,7 +38,7 @@ final class Samplers {
      * Why this preset cannot render this size, or null. RALU's low-resolution stage halves the token
      * grid, so it needs an even grid: width and height multiples of 32.
      */
-    static String sizeProblem(Acceleration acceleration, int width, int height) {
+    public static String sizeProblem(Acceleration acceleration, int width, int height) {
         boolean ralu = acceleration == Acceleration.RALU_4X || acceleration == Acceleration.RALU_5X
                 || acceleration == Acceleration.RALU_7X;
         if (ralu && (width % 32 != 0 || height % 32 != 0)) {
@@ -52,7 +52,7 @@ final class Samplers {
      * Why a job's custom preset cannot be used (its first problem, naming the field), or null; checked
      * before a slot is taken so a bad preset never reaches the engine.
      */
-    static String customProblem(JobRequest request, Acceleration acceleration, boolean distilled) {
+    public static String customProblem(JobRequest request, Acceleration acceleration, boolean distilled) {
         if (acceleration != Acceleration.CUSTOM) {
             return null;
         }
@@ -69,7 +69,7 @@ final class Samplers {
     }
 
     /** none: the baseline Euler sampler with the request's steps; custom: the job's own preset; the others: theirs. */
-    static Sampler create(JobRequest request, Acceleration acceleration, FluxPipeline pipeline) {
+    public static Sampler create(JobRequest request, Acceleration acceleration, FluxPipeline pipeline) {
         if (!available(acceleration)) {
             throw new IllegalArgumentException(unavailableMessage(acceleration));
         }
@@ -88,7 +88,7 @@ final class Samplers {
      * Image tokens the sampler will send through the transformer for this grid (the denominator of
      * progress fractions); 0 when not known in advance (progress then counts steps).
      */
-    static long plannedTokenEvaluations(Sampler sampler, LatentGrid grid) {
+    public static long plannedTokenEvaluations(Sampler sampler, LatentGrid grid) {
         try {
             if (sampler instanceof JitSampler jit) {
                 JitPreset preset = jit.preset();

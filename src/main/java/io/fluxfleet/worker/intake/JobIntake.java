@@ -1,0 +1,118 @@
+package io.fluxfleet.worker.intake;
+
+import io.fluxfleet.job.Acceleration;
+import io.fluxfleet.job.ErrorCode;
+import io.fluxfleet.job.JobRequest;
+import io.fluxfleet.job.JobValidator;
+import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ValidationResult;
+import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.JobFailure;
+import io.fluxfleet.worker.render.Samplers;
+import io.fluxfleet.worker.render.SlotPool;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The intake step: validates a record into a {@link Job}, refuses jobs this worker can never run
+ * (cancelled, model not served, preset unavailable or unfit for the size, deadline passed, crash
+ * loop), and records the attempt before anything that can take the process down.
+ */
+@ApplicationScoped
+public class JobIntake {
+
+    @Inject
+    FleetConfig config;
+
+    @Inject
+    SlotPool slots;
+
+    @Inject
+    CancelRequests cancels;
+
+    @Inject
+    AttemptLog attempts;
+
+    private JobValidator validator;
+    private Acceleration fleetDefault;
+
+    @PostConstruct
+    void init() {
+        validator = new JobValidator(config.limits().toValidatorLimits(config.storage().bucket()));
+        fleetDefault = Acceleration.parse(config.defaultAcceleration())
+                .filter(Samplers::available)
+                .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
+                        + config.defaultAcceleration() + "' is not a preset this fleet can run; use one of "
+                        + Samplers.AVAILABLE.stream().map(Acceleration::wireName).toList()));
+    }
+
+    /** Validates the record; a request that is not valid throws a rejected {@link JobFailure}. */
+    public Job admit(Delivery delivery) {
+        ValidationResult result = validator.validate(delivery.value());
+        if (result instanceof ValidationResult.Invalid invalid) {
+            throw JobFailure.rejected(invalid);
+        }
+        JobRequest request = ((ValidationResult.Valid) result).request();
+        String bucket = request.output().bucket() != null ? request.output().bucket() : config.storage().bucket();
+        return new Job(delivery, request, request.effectiveAcceleration(fleetDefault), bucket);
+    }
+
+    /** Throws a permanent {@link JobFailure} for a job this worker must not render. */
+    public void refuseUnrunnable(Job job) {
+        JobRequest request = job.request();
+        if (cancels.isCancelled(job.jobId())) {
+            throw JobFailure.permanent(ErrorCode.CANCELLED, "cancelled before it started");
+        }
+        Model served = servedModel();
+        if (served == null) {
+            throw JobFailure.permanent(ErrorCode.RENDER_FAILED, "this worker has no model: " + slots.modelError());
+        }
+        if (request.model() != served) {
+            throw JobFailure.permanent(ErrorCode.UNKNOWN_MODEL, "model '" + request.model().wireName()
+                    + "' is not served by this fleet (it serves '" + served.wireName() + "')");
+        }
+        Acceleration acceleration = job.acceleration();
+        if (!Samplers.available(acceleration)) {
+            throw JobFailure.permanent(ErrorCode.UNKNOWN_ACCELERATION, Samplers.unavailableMessage(acceleration));
+        }
+        String customProblem = Samplers.customProblem(request, acceleration, served == Model.SCHNELL);
+        if (customProblem != null) {
+            throw JobFailure.permanent(ErrorCode.INVALID_FIELD, customProblem);
+        }
+        String sizeProblem = Samplers.sizeProblem(acceleration, request.width(), request.height());
+        if (sizeProblem != null) {
+            throw JobFailure.permanent(ErrorCode.INVALID_SIZE, sizeProblem);
+        }
+        if (request.isExpiredAt(Instant.now())) {
+            throw JobFailure.permanent(ErrorCode.EXPIRED, "the deadline " + request.deadline() + " passed before pickup");
+        }
+        int crashes = attempts.attempts(job.jobId());
+        int cap = config.reliability().crashLoopCap();
+        if (crashes >= cap) {
+            throw JobFailure.permanent(ErrorCode.CRASH_LOOP, crashes + " renders of this job were started and none"
+                    + " finished (cap " + cap + "): dead-lettered");
+        }
+    }
+
+    /** Records the render start on the attempts topic (the crash counter). */
+    public void recordAttempt(Job job) {
+        attempts.recordStart(job.jobId());
+    }
+
+    private Model servedModel() {
+        try {
+            return slots.awaitModelOpen(Duration.ofMinutes(2)) ? slots.served() : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The validator with the configured limits. */
+    public JobValidator validator() {
+        return validator;
+    }
+}

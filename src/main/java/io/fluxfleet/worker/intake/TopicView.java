@@ -1,0 +1,94 @@
+package io.fluxfleet.worker.intake;
+
+import io.fluxfleet.worker.KafkaClients;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads every partition of a topic from the beginning on its own thread (no consumer group) and
+ * hands each record to a sink; {@link #caughtUp()} turns true once it has read up to the end
+ * offsets it found at start. Reconnects after errors.
+ */
+final class TopicView {
+
+    private static final Logger LOG = Logger.getLogger(TopicView.class);
+
+    private final String topic;
+    private final Consumer<ConsumerRecord<String, byte[]>> sink;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean caughtUp;
+
+    TopicView(KafkaClients kafka, String topic, Consumer<ConsumerRecord<String, byte[]>> sink) {
+        this.topic = topic;
+        this.sink = sink;
+        this.thread = new Thread(() -> run(kafka), "fluxfleet-view-" + topic);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Waits up to timeout for the initial catch-up; true when caught up. */
+    boolean awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!caughtUp && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        return caughtUp;
+    }
+
+    void close() {
+        running = false;
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run(KafkaClients kafka) {
+        while (running) {
+            try (KafkaConsumer<String, byte[]> consumer = kafka.reader("fluxfleet-view-" + topic)) {
+                List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                        .map(i -> new TopicPartition(topic, i.partition())).toList();
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30)));
+                while (running) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        try {
+                            sink.accept(r);
+                        } catch (RuntimeException e) {
+                            LOG.debugf("ignoring record of %s: %s", topic, e.toString());
+                        }
+                    }
+                    if (!caughtUp) {
+                        end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                        caughtUp = end.isEmpty();
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("%s reader: %s; reconnecting", topic, e.toString());
+                sleep(1000);
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

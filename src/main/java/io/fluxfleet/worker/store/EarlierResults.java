@@ -1,0 +1,72 @@
+package io.fluxfleet.worker.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fluxfleet.job.Acceleration;
+import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.job.JobJson;
+import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ObjectKeys;
+import io.fluxfleet.storage.ObjectStore;
+import io.fluxfleet.worker.intake.Job;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Idempotency: a job whose image and sidecar are already stored is answered from the sidecar,
+ * unrendered. The sidecar is written after the image, so its presence means a complete image.
+ */
+@ApplicationScoped
+public class EarlierResults {
+
+    private static final Logger LOG = Logger.getLogger(EarlierResults.class);
+    private static final ObjectMapper JSON = JobJson.newMapper();
+
+    @Inject
+    ObjectStore store;
+
+    @Inject
+    ResultStore results;
+
+    /** The completed event of an earlier render of this jobId, rebuilt from its sidecar, when image and sidecar exist. */
+    public Optional<JobEvent.Completed> find(Job job) {
+        try {
+            Optional<Sidecar> sidecar = read(job);
+            if (sidecar.isEmpty()) {
+                return Optional.empty();
+            }
+            var image = store.stat(job.bucket(), sidecar.get().key());
+            if (image.isEmpty() || image.get().bytes() != sidecar.get().bytes()) {
+                return Optional.empty();
+            }
+            return Optional.of(results.completedEvent(job, sidecar.get(), sidecar.get().timings()));
+        } catch (Exception e) {
+            LOG.warnf("job %s: cannot check for an earlier result (%s); rendering", job.jobId(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Sidecar> read(Job job) throws Exception {
+        Optional<byte[]> bytes = store.get(job.bucket(), ObjectKeys.sidecarKey(job.request()));
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode s = JSON.readTree(bytes.get());
+        List<Long> perStage = new ArrayList<>();
+        s.path("tokenEvaluationsPerStage").forEach(n -> perStage.add(n.asLong()));
+        return Optional.of(new Sidecar(s.path("version").asInt(Sidecar.VERSION), job.jobId(), job.bucket(),
+                s.path("key").asText(), s.path("contentType").asText(), s.path("bytes").asLong(-1),
+                s.path("sha256").asText(), s.path("width").asInt(), s.path("height").asInt(), s.path("seed").asLong(),
+                Model.parse(s.path("model").asText()).orElse(job.request().model()),
+                Acceleration.parse(s.path("acceleration").asText()).orElseThrow(), s.path("sampler").asText(),
+                s.path("steps").asInt(), s.path("tokenEvaluations").asLong(), perStage,
+                s.path("flopsSavedFraction").asDouble(), JSON.treeToValue(s.path("timings"), JobEvent.Timings.class),
+                s.path("workerId").asText(), s.path("device").asText(), s.path("attempt").asInt(1),
+                Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request()));
+    }
+}

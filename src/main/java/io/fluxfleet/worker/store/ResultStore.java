@@ -1,0 +1,107 @@
+package io.fluxfleet.worker.store;
+
+import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.job.ErrorCode;
+import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.job.JobJson;
+import io.fluxfleet.job.JobRequest;
+import io.fluxfleet.job.ObjectKeys;
+import io.fluxfleet.sampling.SamplingResult;
+import io.fluxfleet.storage.ObjectStore;
+import io.fluxfleet.storage.StorageException;
+import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.JobFailure;
+import io.fluxfleet.worker.WorkerIdentity;
+import io.fluxfleet.worker.intake.Job;
+import io.fluxfleet.worker.render.Rendered;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The store step: encodes the image, uploads it and then its sidecar (a sidecar means a complete
+ * image), presigns a URL, and returns the completed event (not yet published). Upload failures
+ * after the retries become a transient STORAGE_FAILED.
+ */
+@ApplicationScoped
+public class ResultStore {
+
+    private static final Logger LOG = Logger.getLogger(ResultStore.class);
+
+    @Inject
+    FleetConfig config;
+
+    @Inject
+    ObjectStore store;
+
+    @Inject
+    Uploads uploads;
+
+    @Inject
+    WorkerIdentity identity;
+
+    public JobEvent.Completed store(Job job, Rendered rendered) {
+        try {
+            return upload(job, rendered);
+        } catch (StorageException e) {
+            LOG.errorf("job %s: %s", job.jobId(), e.getMessage());
+            throw JobFailure.transientFailure(ErrorCode.STORAGE_FAILED, e.getMessage());
+        } catch (JobFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "job %s: failed after the render", job.jobId());
+            throw JobFailure.transientFailure(ErrorCode.RENDER_FAILED, "failed after the render: " + e);
+        }
+    }
+
+    private JobEvent.Completed upload(Job job, Rendered rendered) {
+        JobRequest request = job.request();
+        RenderResult result = rendered.result();
+        long e0 = System.nanoTime();
+        byte[] image = ImageEncoding.encode(result.image(), request.output().format());
+        String sha256 = ImageEncoding.sha256(image);
+        long encodeMs = (System.nanoTime() - e0) / 1_000_000;
+        String imageKey = ObjectKeys.imageKey(request);
+        String contentType = request.output().format().contentType();
+        List<Long> perStage = result.stages().stream().map(SamplingResult.Stage::tokenEvaluations).toList();
+
+        long u0 = System.nanoTime();
+        uploads.put(job.bucket(), imageKey, image, contentType);
+        Sidecar sidecar = new Sidecar(Sidecar.VERSION, job.jobId(), job.bucket(), imageKey, contentType, image.length,
+                sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
+                result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
+                timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
+                request);
+        uploads.put(job.bucket(), ObjectKeys.sidecarKey(request),
+                JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json");
+        return completedEvent(job, sidecar, timings(job, result, encodeMs, u0));
+    }
+
+    private static JobEvent.Timings timings(Job job, RenderResult result, long encodeMs, long uploadStartNanos) {
+        RenderResult.Timings t = result.timings();
+        long queueWaitMs = job.delivery().queueWaitMs();
+        return new JobEvent.Timings(queueWaitMs, t.textEncodeMs(), t.denoiseMs(), t.decodeMs(), encodeMs,
+                (System.nanoTime() - uploadStartNanos) / 1_000_000,
+                queueWaitMs + (System.nanoTime() - job.delivery().pickupNanos()) / 1_000_000);
+    }
+
+    /** The completed event of a stored result, as described by its sidecar (this render's or an earlier one's). */
+    JobEvent.Completed completedEvent(Job job, Sidecar s, JobEvent.Timings timings) {
+        String presignedUrl = null;
+        Instant presignedExpiresAt = null;
+        Duration expiry = config.storage().presignExpiry();
+        if (!expiry.isZero()) {
+            presignedExpiresAt = Instant.now().plus(expiry);
+            presignedUrl = store.presignedGetUrl(s.bucket(), s.key(), expiry);
+        }
+        return new JobEvent.Completed(JobEvent.VERSION, job.jobId(), s.workerId(), s.attempt(), Instant.now(),
+                s.device(), s.bucket(), s.key(), ObjectKeys.sidecarKey(job.request()), s.contentType(), s.bytes(),
+                s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.acceleration(), s.steps(), timings,
+                s.tokenEvaluations(), s.tokenEvaluationsPerStage(), s.flopsSavedFraction(), job.request().labels(),
+                presignedUrl, presignedExpiresAt);
+    }
+}

@@ -1,0 +1,44 @@
+package io.fluxfleet.worker;
+
+import io.fluxfleet.flux.FluxPipeline;
+import io.fluxfleet.flux.RenderRequest;
+import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.sampling.Sampler;
+import io.fluxfleet.sampling.StepObserver;
+import io.fluxfleet.worker.render.Engine;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Alternative;
+
+/**
+ * The engine of the @QuarkusTest workers, with engine faults no CPU can produce on demand, triggered
+ * by markers in the prompt (docs/reliability.md): {@code [[test:oom]]} and {@code [[test:device-error]]}
+ * make every step throw what CUDA would, {@code [[test:slow]]} sleeps 250 ms per step. Test code only:
+ * the packaged worker has none of it.
+ */
+@Alternative
+@Priority(1)
+@ApplicationScoped
+public class FaultTriggeringEngine extends Engine {
+
+    @Override
+    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer) {
+        String prompt = request.prompt();
+        return super.render(pipeline, request, sampler, (step, total, sigma, evaluations) -> {
+            observer.onStep(step, total, sigma, evaluations);
+            if (prompt.contains("[[test:slow]]")) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (prompt.contains("[[test:oom]]")) {
+                throw new IllegalStateException("CUDA error: out of memory (test hook)");
+            }
+            if (prompt.contains("[[test:device-error]]")) {
+                throw new IllegalStateException("CUDA error: an illegal memory access was encountered (test hook)");
+            }
+        });
+    }
+}
