@@ -3,12 +3,14 @@ package io.fluxfleet.worker;
 import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.flux.transformer.ActiveAdapters;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.sampling.StepObserver;
 import io.fluxfleet.worker.render.Engine;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
+import java.util.List;
 
 /**
  * The engine of the @QuarkusTest workers, with engine faults no CPU can produce on demand, triggered
@@ -22,9 +24,10 @@ import jakarta.enterprise.inject.Alternative;
 public class FaultTriggeringEngine extends Engine {
 
     @Override
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer) {
+    public RenderResult render(FluxPipeline pipeline, RenderRequest request, List<ActiveAdapters.Applied> adapters,
+            Sampler sampler, StepObserver observer) {
         String prompt = request.prompt();
-        return super.render(pipeline, request, sampler, (step, total, sigma, evaluations) -> {
+        return super.render(pipeline, request, adapters, sampler, (step, total, sigma, evaluations) -> {
             observer.onStep(step, total, sigma, evaluations);
             if (prompt.contains("[[test:slow]]")) {
                 try {

@@ -41,7 +41,8 @@ public class JobIntake {
 
     @PostConstruct
     void init() {
-        validator = new JobValidator(config.limits().toValidatorLimits(config.storage().bucket()));
+        validator = new JobValidator(config.limits().toValidatorLimits(config.storage().bucket()),
+                config.lora().toValidatorLimits());
         fleetDefault = Acceleration.parse(config.defaultAcceleration())
                 .filter(Samplers::available)
                 .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"

@@ -1,7 +1,10 @@
 package io.fluxfleet.worker.render;
 
 import io.fluxfleet.flux.RenderResult;
+import io.fluxfleet.job.LoraUse;
+import java.util.List;
 
-/** A finished engine render: the image and how it was made. */
-public record Rendered(RenderResult result, long seed, String device, long renderNanos, double flopsSavedFraction) {
+/** A finished engine render: the image, how it was made and which adapters it applied. */
+public record Rendered(RenderResult result, long seed, String device, long renderNanos, double flopsSavedFraction,
+        List<LoraUse> loras) {
 }

@@ -8,6 +8,7 @@ import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.Model;
+import io.fluxfleet.lora.JobAdapters;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.worker.FleetConfig;
@@ -57,6 +58,9 @@ public class Renderer {
     @Inject
     WorkerIdentity identity;
 
+    @Inject
+    AdapterLibrary adapters;
+
     public Rendered render(Job job) {
         Slot slot = acquire(job);
         try {
@@ -68,10 +72,14 @@ public class Renderer {
             RenderRequest renderRequest = new RenderRequest(request.prompt(), request.width(), request.height(), seed,
                     guidance);
             long r0 = System.nanoTime();
-            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest);
+            JobAdapters.Prepared loras = adapters.prepare(job, slot);
+            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest, loras);
             long renderNanos = System.nanoTime() - r0;
             engineFailures.succeeded();
-            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request));
+            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request),
+                    loras.used());
+        } catch (JobFailure e) {
+            throw e;
         } catch (CancellationException e) {
             String m = String.valueOf(e.getMessage());
             if (m.startsWith(ProgressEvents.CANCELLED_MESSAGE)) {
@@ -107,14 +115,15 @@ public class Renderer {
     }
 
     /** An out-of-memory error is retried once in place, after freeing the engine's caches. */
-    private RenderResult renderRetryingOutOfMemory(Job job, Slot slot, RenderRequest renderRequest) {
+    private RenderResult renderRetryingOutOfMemory(Job job, Slot slot, RenderRequest renderRequest,
+            JobAdapters.Prepared loras) {
         FluxPipeline pipeline = slot.pipeline();
         LatentGrid grid = LatentGrid.forImage(renderRequest.width(), renderRequest.height());
         for (int inPlace = 0; ; inPlace++) {
             Sampler sampler = Samplers.create(job.request(), job.acceleration(), pipeline);
             metrics.engineRenderStarted();
             try {
-                return engine.render(pipeline, renderRequest, sampler,
+                return engine.render(pipeline, renderRequest, loras.applied(), sampler,
                         progress.observer(job, Samplers.plannedTokenEvaluations(sampler, grid)));
             } catch (CancellationException e) {
                 throw e;

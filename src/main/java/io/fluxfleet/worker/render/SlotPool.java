@@ -35,6 +35,9 @@ public class SlotPool {
     @Inject
     FleetConfig config;
 
+    @Inject
+    AdapterLibrary adapters;
+
     private final List<Slot> slots = new ArrayList<>();
     private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
     private final CountDownLatch loaded = new CountDownLatch(1);
@@ -73,7 +76,7 @@ public class SlotPool {
                 long s0 = System.nanoTime();
                 ComputePolicy policy = ComputePolicy.forDevice(ComputePolicy.parseDevice(slot.device()),
                         Kernels.Choice.parse(config.kernels()));
-                slot.loaded(FluxPipeline.load(model, policy));
+                slot.loaded(FluxPipeline.load(model, policy), adapters.forSlot(model.transformerConfig(), policy));
                 long s1 = System.nanoTime();
                 if (config.warmup().enabled()) {
                     FluxPipeline pipeline = slot.pipeline();
@@ -198,6 +201,7 @@ public class SlotPool {
             if (pipeline != null && slot.state() != Slot.State.BUSY) {
                 try {
                     pipeline.close();
+                    slot.adapters().close();
                 } catch (RuntimeException e) {
                     LOG.debugf(e, "closing slot %d", slot.index());
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.job.LoraUse;
 import io.fluxfleet.job.JobJson;
 import io.fluxfleet.job.Model;
 import io.fluxfleet.job.ObjectKeys;
@@ -67,6 +68,15 @@ public class EarlierResults {
                 s.path("steps").asInt(), s.path("tokenEvaluations").asLong(), perStage,
                 s.path("flopsSavedFraction").asDouble(), JSON.treeToValue(s.path("timings"), JobEvent.Timings.class),
                 s.path("workerId").asText(), s.path("device").asText(), s.path("attempt").asInt(1),
-                Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request()));
+                Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request(),
+                loras(s.path("loras"))));
+    }
+
+    /** The adapters a sidecar records (none in sidecars written before adapters existed). */
+    private static List<LoraUse> loras(JsonNode array) {
+        List<LoraUse> loras = new ArrayList<>();
+        array.forEach(n -> loras.add(new LoraUse(n.path("source").asText(), n.path("scale").asDouble(),
+                n.path("sha256").asText())));
+        return loras;
     }
 }

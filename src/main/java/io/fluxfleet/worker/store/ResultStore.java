@@ -75,7 +75,7 @@ public class ResultStore {
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
-                request);
+                request, rendered.loras());
         uploads.put(job.bucket(), ObjectKeys.sidecarKey(request),
                 JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json");
         return completedEvent(job, sidecar, timings(job, result, encodeMs, u0));
@@ -102,6 +102,6 @@ public class ResultStore {
                 s.device(), s.bucket(), s.key(), ObjectKeys.sidecarKey(job.request()), s.contentType(), s.bytes(),
                 s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.acceleration(), s.steps(), timings,
                 s.tokenEvaluations(), s.tokenEvaluationsPerStage(), s.flopsSavedFraction(), job.request().labels(),
-                presignedUrl, presignedExpiresAt);
+                presignedUrl, presignedExpiresAt, s.loras() == null ? List.of() : s.loras());
     }
 }

@@ -3,6 +3,7 @@ package io.fluxfleet.worker.store;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
+import io.fluxfleet.job.LoraUse;
 import io.fluxfleet.job.Model;
 import java.time.Instant;
 import java.util.List;
@@ -36,7 +37,8 @@ public record Sidecar(
         String device,
         int attempt,
         Instant createdAt,
-        JobRequest request) {
+        JobRequest request,
+        List<LoraUse> loras) {
 
     public static final int VERSION = 1;
 }
