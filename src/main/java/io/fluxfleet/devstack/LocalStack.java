@@ -91,6 +91,8 @@ public final class LocalStack implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Thread shutdownHook = new Thread(this::stopQuietly, "fluxfleet-localstack-shutdown");
     private boolean hookRegistered;
+    /** A SASL_SSL-only client listener ({@link #startSecured}); null for the plaintext one. */
+    private KafkaSecurity security;
 
     private LocalStack(Path workDir, Settings settings, String kafkaClasspath, String s3Classpath, int[] ports) {
         this.workDir = workDir;
@@ -115,10 +117,22 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * Like {@link #start(Path, Settings)}, with the broker's client listener SASL_SSL only
+     * ({@link KafkaSecurity}); clients need {@link KafkaSecurity#clientProperties}.
+     */
+    public static LocalStack startSecured(Path workDir, Settings settings, KafkaSecurity security) throws IOException {
+        return start(workDir, settings, security);
+    }
+
+    /**
      * Starts both servers and waits until they answer. An existing work directory is reused: a formatted
      * Kafka log dir and stored objects survive, the ports are picked afresh.
      */
     public static LocalStack start(Path workDir, Settings settings) throws IOException {
+        return start(workDir, settings, null);
+    }
+
+    private static LocalStack start(Path workDir, Settings settings, KafkaSecurity security) throws IOException {
         Path dir = workDir.toAbsolutePath().normalize();
         List<ProcessHandle> running = serversOf(dir);
         if (!running.isEmpty()) {
@@ -132,6 +146,7 @@ public final class LocalStack implements AutoCloseable {
         String s3Classpath = StackClasspath.resolve(projectRoot, "s3proxy");
         for (int attempt = 1; ; attempt++) {
             LocalStack stack = new LocalStack(dir, settings, kafkaClasspath, s3Classpath, freeLoopbackPorts(3));
+            stack.security = security;
             try {
                 stack.startBoth();
                 return stack;
@@ -164,7 +179,12 @@ public final class LocalStack implements AutoCloseable {
 
     // ---- accessors --------------------------------------------------------------------------------------
 
-    /** {@code 127.0.0.1:<port>} of the PLAINTEXT listener. */
+    /** The SASL_SSL settings of the client listener, or null when it is PLAINTEXT. */
+    public KafkaSecurity security() {
+        return security;
+    }
+
+    /** {@code 127.0.0.1:<port>} of the client listener (PLAINTEXT, or SASL_SSL with {@link #startSecured}). */
     public String bootstrapServers() {
         return LOOPBACK + ":" + kafkaPort;
     }
@@ -308,6 +328,9 @@ public final class LocalStack implements AutoCloseable {
         config.put("transaction.state.log.num.partitions", 5);
         // Consumers join at once instead of waiting 3 s for more members.
         config.put("group.initial.rebalance.delay.ms", 0);
+        if (security != null) {
+            security.applyTo(config, LOOPBACK, kafkaPort);
+        }
         writeProperties(kafkaDir().resolve("server.properties"),
                 "Single-node KRaft broker+controller on loopback, written by " + LocalStack.class.getName(), config);
 
@@ -336,6 +359,9 @@ public final class LocalStack implements AutoCloseable {
                 "kafka.tools.StorageTool", "format",
                 "--cluster-id", clusterId,
                 "--config", kafkaDir().resolve("server.properties").toString());
+        if (security != null) {
+            command.addAll(security.formatArguments());
+        }
         Process format = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
@@ -366,6 +392,9 @@ public final class LocalStack implements AutoCloseable {
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
         adminConfig.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 250);
+        if (security != null) {
+            adminConfig.putAll(security.clientProperties(security.users().keySet().iterator().next()));
+        }
         try (Admin admin = Admin.create(adminConfig)) {
             awaitReady(kafka, "describeCluster on " + bootstrapServers(),
                     () -> !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty());

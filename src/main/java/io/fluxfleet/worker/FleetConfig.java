@@ -133,11 +133,12 @@ public interface FleetConfig {
     /** Graceful shutdown on SIGTERM (docs/reliability.md). */
     interface Shutdown {
         /**
-         * How long a stopping worker lets the render in flight finish (its record is then committed);
-         * after that the job is left uncommitted and another worker takes it. Keep
-         * terminationGracePeriodSeconds above it.
+         * How long a stopping worker lets the jobs in flight finish (render, upload, terminal event,
+         * ack); after that they are left uncommitted and another worker takes them, and the exit code
+         * says so. Must cover render timeout + upload budget + publish timeout (checked at startup);
+         * keep terminationGracePeriodSeconds above it plus the preStop drain.
          */
-        @WithDefault("PT2M")
+        @WithDefault("PT35M")
         Duration grace();
     }
 
@@ -173,6 +174,24 @@ public interface FleetConfig {
         /** At most this many cancelled jobIds are remembered (oldest dropped first). */
         @WithDefault("10000")
         int cancelMaxEntries();
+
+        /**
+         * How often a worker renews the attempts entry of a job it renders; an open start not renewed
+         * for four times this long is counted as a crash.
+         */
+        @WithDefault("PT5S")
+        Duration leaseRenewal();
+
+        /**
+         * The longest the store step may take (image and sidecar PUTs with their retries); part of
+         * what the shutdown grace must cover.
+         */
+        @WithDefault("PT1M")
+        Duration uploadBudget();
+
+        /** Publishes of a terminal event that time out are retried in place this many times (a broker blip). */
+        @WithDefault("5")
+        int publishAttempts();
 
         /** Consecutive device (non-OOM CUDA) errors after which liveness goes DOWN. */
         @WithDefault("2")

@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  *       events, encode, upload), per job;</li>
  *   <li>{@code fluxfleet_steps_per_second}, {@code fluxfleet_token_evaluations_total},
  *       {@code fluxfleet_flops_saved_fraction}, {@code fluxfleet_engine_renders_total} (renders
- *       the engine started for jobs; warm-ups excluded), {@code fluxfleet_slots_busy}.</li>
+ *       the engine started for jobs; warm-ups excluded), {@code fluxfleet_slots_busy};</li>
+ *   <li>{@code fluxfleet_duplicate_renders_total} (a render whose result another render of the job had
+ *       already stored, e.g. after a rebalance; never counted as a crash),
+ *       {@code fluxfleet_duplicate_deliveries_total} (answered from the sidecar),
+ *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -36,6 +40,9 @@ public class FleetMetrics {
     SlotPool slots;
 
     private Counter engineRenders;
+    private Counter duplicateRenders;
+    private Counter duplicateDeliveries;
+    private Counter publishRetries;
     private Counter tokenEvaluations;
     private Timer queueWait;
     private Timer overhead;
@@ -46,6 +53,15 @@ public class FleetMetrics {
     void init() {
         engineRenders = Counter.builder("fluxfleet.engine.renders")
                 .description("Renders the engine started for jobs (warm-ups excluded)").register(registry);
+        duplicateRenders = Counter.builder("fluxfleet.duplicate.renders")
+                .description("Renders of a job whose result another render had already stored (not crashes)")
+                .register(registry);
+        duplicateDeliveries = Counter.builder("fluxfleet.duplicate.deliveries")
+                .description("Deliveries of a job already completed, answered from its sidecar without rendering")
+                .register(registry);
+        publishRetries = Counter.builder("fluxfleet.publish.retries")
+                .description("Terminal-event publishes repeated in place after a timeout or broker error")
+                .register(registry);
         tokenEvaluations = Counter.builder("fluxfleet.token.evaluations")
                 .description("Image tokens sent through the transformer").register(registry);
         queueWait = Timer.builder("fluxfleet.queue.wait")
@@ -69,6 +85,26 @@ public class FleetMetrics {
 
     public void job(String outcome, String code) {
         registry.counter("fluxfleet.jobs", "outcome", outcome, "code", code).increment();
+    }
+
+    public void duplicateRender() {
+        duplicateRenders.increment();
+    }
+
+    public long duplicateRenders() {
+        return (long) duplicateRenders.count();
+    }
+
+    public void duplicateDelivery() {
+        duplicateDeliveries.increment();
+    }
+
+    public void publishRetried() {
+        publishRetries.increment();
+    }
+
+    public long publishRetries() {
+        return (long) publishRetries.count();
     }
 
     public void engineRenderStarted() {

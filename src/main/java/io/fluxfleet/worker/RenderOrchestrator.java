@@ -11,16 +11,12 @@ import io.fluxfleet.worker.render.Rendered;
 import io.fluxfleet.worker.render.Renderer;
 import io.fluxfleet.worker.store.EarlierResults;
 import io.fluxfleet.worker.store.ResultStore;
-import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 /**
  * The worker: takes job records off {@code fluxfleet.jobs} (and the retry topic), and runs each
@@ -34,8 +30,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class RenderOrchestrator {
-
-    private static final Logger LOG = Logger.getLogger(RenderOrchestrator.class);
 
     @Inject
     JobIntake intake;
@@ -55,11 +49,12 @@ public class RenderOrchestrator {
     @Inject
     FleetConfig config;
 
-    private volatile boolean stopping;
+    @Inject
+    InFlightJobs inFlightJobs;
 
     @Incoming("jobs")
     @Blocking(value = "render-pool", ordered = false)
-    public void onJob(ConsumerRecord<String, byte[]> record) {
+    public void onJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
         handle(Delivery.of(record, Attempt.FIRST));
     }
 
@@ -78,31 +73,34 @@ public class RenderOrchestrator {
         handle(Delivery.of(record, Attempt.of(record)));
     }
 
-    Outcome handle(Delivery delivery) {
-        if (stopping) {
-            // Not started: leave the record uncommitted; the next owner of the partition takes it.
-            throw new IllegalStateException("worker stopping: record " + delivery.key() + " handed back uncommitted");
-        }
-        Job job = null;
-        try {
-            job = intake.admit(delivery);
-            Optional<JobEvent.Completed> earlier = earlierResults.find(job);
-            if (earlier.isPresent()) {
-                return outcomes.answeredFromSidecar(job, earlier.get());
+    Outcome handle(Delivery delivery) throws InterruptedException {
+        try (InFlightJobs.Claim inFlight = inFlightJobs.enter()) {
+            Job job = null;
+            try {
+                job = intake.admit(delivery);
+                try (InFlightJobs.Claim onlyRenderOfThisJob = inFlightJobs.claim(job.jobId())) {
+                    intake.awaitRenderElsewhere(job);
+                    intake.recordAttempt(job);
+                    try {
+                        return renderOrAnswer(job);
+                    } finally {
+                        intake.attemptEnded(job);
+                    }
+                }
+            } catch (JobFailure failure) {
+                return outcomes.failed(delivery, job, failure);
             }
-            intake.refuseUnrunnable(job);
-            intake.recordAttempt(job);
-            Rendered rendered = renderer.render(job);
-            JobEvent.Completed completed = results.store(job, rendered);
-            return outcomes.completed(job, rendered, completed);
-        } catch (JobFailure failure) {
-            return outcomes.failed(delivery, job, failure);
         }
     }
 
-    /** SIGTERM: take no new record; the one in flight finishes (SlotPool waits fluxfleet.shutdown.grace). */
-    void onStop(@Observes @Priority(1) ShutdownEvent event) {
-        stopping = true;
-        LOG.info("stopping: no new jobs are started; the job in flight may finish within fluxfleet.shutdown.grace");
+    private Outcome renderOrAnswer(Job job) {
+        Optional<JobEvent.Completed> earlier = earlierResults.find(job);
+        if (earlier.isPresent()) {
+            return outcomes.answeredFromSidecar(job, earlier.get());
+        }
+        intake.refuseUnrunnable(job);
+        Rendered rendered = renderer.render(job);
+        JobEvent.Completed completed = results.store(job, rendered);
+        return outcomes.completed(job, rendered, completed);
     }
 }

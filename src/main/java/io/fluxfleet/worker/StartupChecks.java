@@ -1,10 +1,12 @@
 package io.fluxfleet.worker;
 
+import io.fluxfleet.worker.intake.JobIntake;
+import io.fluxfleet.worker.outcome.Outcomes;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import io.fluxfleet.worker.intake.JobIntake;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
@@ -33,6 +35,15 @@ public class StartupChecks {
     WorkerIdentity identity;
 
     void onStart(@Observes StartupEvent event) {
+        verify(fleet, config);
+        intake.validator(); // creates the bean now: a bad default acceleration fails startup
+        LOG.infof("worker %s: %d slot(s) %s, default acceleration %s, progress every %d step(s), render timeout %s,"
+                + " shutdown grace %s", identity.id(), fleet.slots().size(), fleet.slots(), fleet.defaultAcceleration(),
+                fleet.progress().everySteps(), fleet.render().timeout(), fleet.shutdown().grace());
+    }
+
+    /** Throws IllegalStateException naming the fix when the settings disagree. */
+    static void verify(FleetConfig fleet, Config config) {
         int slots = fleet.slots().size();
         int pool = config.getOptionalValue(POOL_SIZE, Integer.class).orElse(-1);
         if (pool != slots) {
@@ -47,9 +58,18 @@ public class StartupChecks {
                     + "fluxfleet.render.timeout (" + timeoutMs + " ms): a render longer than it makes SmallRye "
                     + "mark the jobs channel unhealthy");
         }
-        intake.validator(); // creates the bean now: a bad default acceleration fails startup
-        LOG.infof("worker %s: %d slot(s) %s, default acceleration %s, progress every %d step(s), render timeout %s",
-                identity.id(), slots, fleet.slots(), fleet.defaultAcceleration(), fleet.progress().everySteps(),
-                fleet.render().timeout());
+        Duration needed = inFlightBudget(fleet);
+        if (fleet.shutdown().grace().compareTo(needed) < 0) {
+            throw new IllegalStateException("fluxfleet.shutdown.grace (" + fleet.shutdown().grace() + ") is shorter"
+                    + " than a job in flight may take: render timeout " + fleet.render().timeout() + " + upload budget "
+                    + fleet.reliability().uploadBudget() + " + terminal-event publish budget "
+                    + Outcomes.publishBudget(fleet) + " = " + needed + "; every rollout would kill renders. Raise it"
+                    + " (FLUXFLEET_SHUTDOWN_GRACE) and terminationGracePeriodSeconds with it");
+        }
+    }
+
+    /** The longest one job may stay in flight: render, upload, terminal event with its retries. */
+    public static Duration inFlightBudget(FleetConfig fleet) {
+        return fleet.render().timeout().plus(fleet.reliability().uploadBudget()).plus(Outcomes.publishBudget(fleet));
     }
 }

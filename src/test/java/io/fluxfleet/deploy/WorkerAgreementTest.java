@@ -105,26 +105,51 @@ class WorkerAgreementTest {
         assertTrue(spec.path("cooldownPeriod").asInt(300) >= 300, "scale to zero only after a quiet period");
     }
 
+    /**
+     * The longest a job stays in flight (until its record is acknowledged), as the worker computes it
+     * (StartupChecks.inFlightBudget): render timeout + upload budget + terminal-event publish budget
+     * (publish-attempts tries of publish-timeout, pauses from 0.5 s doubling up to 8 s between them).
+     */
+    static Duration inFlightBudget(WorkerConfig config) {
+        Duration render = config.duration("fluxfleet.render.timeout", Duration.ofMinutes(30));
+        Duration upload = config.duration("fluxfleet.reliability.upload-budget", Duration.ofMinutes(1));
+        Duration publish = config.duration("fluxfleet.render.publish-timeout", Duration.ofSeconds(30));
+        int attempts = Integer.parseInt(config.get("fluxfleet.reliability.publish-attempts").orElse("5"));
+        Duration publishBudget = publish.multipliedBy(attempts);
+        long pause = 500;
+        for (int i = 1; i < attempts; i++) {
+            publishBudget = publishBudget.plusMillis(pause);
+            pause = Math.min(8_000, pause * 2);
+        }
+        return render.plus(upload).plus(publishBudget);
+    }
+
+    /**
+     * Mutation check: FLUXFLEET_SHUTDOWN_GRACE PT5M (below the 417.5 s budget) or a
+     * terminationGracePeriodSeconds of 750 (below drain + grace + 60 s) failed this test.
+     */
     @ParameterizedTest
     @MethodSource("overlays")
     void gracePeriodOutlastsTheLongestRender(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         WorkerConfig config = r.workerConfig();
         Duration render = config.duration("fluxfleet.render.timeout", Duration.ofMinutes(30));
-        Duration publish = config.duration("fluxfleet.render.publish-timeout", Duration.ofSeconds(30));
+        Duration job = inFlightBudget(config);
+        Duration shutdownGrace = config.duration("fluxfleet.shutdown.grace", Duration.ofMinutes(35));
         long grace = Rendered.podSpec(r.worker()).path("terminationGracePeriodSeconds").asLong(30);
         String drainText = config.env().get("FLUXFLEET_DRAIN_TIMEOUT_SECONDS");
         assertTrue(drainText != null && drainText.matches("\\d+"),
                 overlay + ": FLUXFLEET_DRAIN_TIMEOUT_SECONDS (read by the preStop drain) must be set");
         Duration drain = Duration.ofSeconds(Long.parseLong(drainText));
-        assertTrue(drain.compareTo(render.plus(publish)) >= 0, overlay + ": the drain (" + drain
-                + ") must wait for a whole render (" + render + ") and its terminal event (" + publish + ")");
-        // After the drain, SIGTERM: Quarkus finishes a job taken in the meantime before it stops.
-        Duration worstCase = drain.plus(render).plus(publish).plus(SHUTDOWN_ALLOWANCE);
+        assertTrue(shutdownGrace.compareTo(job) >= 0, overlay + ": fluxfleet.shutdown.grace (" + shutdownGrace
+                + ") must cover a job in flight (" + job + "), or the worker refuses to start");
+        assertTrue(drain.compareTo(job) >= 0, overlay + ": the preStop drain (" + drain
+                + ") must wait for a whole job in flight (" + job + ")");
+        // After the preStop drain, SIGTERM: the worker's own drain finishes any job taken in the meantime.
+        Duration worstCase = drain.plus(shutdownGrace).plus(SHUTDOWN_ALLOWANCE);
         assertTrue(grace >= worstCase.toSeconds(), overlay + ": terminationGracePeriodSeconds " + grace
-                + " must cover the drain (" + drain + "), one more render (" + render + ") with its terminal event ("
-                + publish + ") finished during the shutdown, and the shutdown itself (" + SHUTDOWN_ALLOWANCE + ")");
-        assertTrue(grace > render.toSeconds(), "grace period above the render timeout");
+                + " must cover the preStop drain (" + drain + "), the worker's shutdown grace (" + shutdownGrace
+                + ") and the shutdown itself (" + SHUTDOWN_ALLOWANCE + ")");
         long maxAgeMs = Long.parseLong(config.get("mp.messaging.incoming." + Rendered.JOBS_CHANNEL
                 + ".throttled.unprocessed-record-max-age.ms").orElse("60000"));
         assertTrue(maxAgeMs > render.toMillis(), overlay + ": the throttled commit's unprocessed-record max age ("

@@ -44,14 +44,13 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             workDir = Files.createTempDirectory("fluxfleet-worker-test");
-            stack = LocalStack.start(workDir.resolve("stack"),
-                    LocalStack.Settings.defaults().withDefaultPartitions(PARTITIONS));
+            stack = startStack(workDir, LocalStack.Settings.defaults().withDefaultPartitions(PARTITIONS));
             current = stack;
-            createTopics(stack.bootstrapServers(), List.of(JOBS_TOPIC, EVENTS_TOPIC), PARTITIONS);
+            createTopics(connection(stack), List.of(JOBS_TOPIC, EVENTS_TOPIC), PARTITIONS);
             Path model = workDir.resolve("tiny-model");
             TinyCheckpoint.write(model, TinyCheckpoint.Format.DIFFUSERS);
             Map<String, String> config = new LinkedHashMap<>();
-            config.put("kafka.bootstrap.servers", stack.bootstrapServers());
+            connection(stack).forEach((key, value) -> config.put("kafka." + key, String.valueOf(value)));
             config.put("quarkus.minio.host", stack.s3Endpoint());
             config.put("quarkus.minio.access-key", stack.accessKey());
             config.put("quarkus.minio.secret-key", stack.secretKey());
@@ -90,8 +89,22 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /** The broker and S3 server; a subclass may secure them. */
+    protected LocalStack startStack(Path workDir, LocalStack.Settings settings) throws IOException {
+        return LocalStack.start(workDir.resolve("stack"), settings);
+    }
+
+    /** What a Kafka client needs to connect to the stack's broker (plain client property names). */
+    protected Map<String, Object> connection(LocalStack stack) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    }
+
     static void createTopics(String bootstrap, List<String> topics, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        createTopics(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topics, partitions);
+    }
+
+    static void createTopics(Map<String, Object> connection, List<String> topics, int partitions) {
+        try (Admin admin = Admin.create(connection)) {
             admin.createTopics(topics.stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList())
                     .all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {

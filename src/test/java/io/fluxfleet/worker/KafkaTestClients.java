@@ -39,8 +39,13 @@ final class KafkaTestClients {
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /** A producer with the given connection settings (bootstrap servers, and security for a secured broker). */
+    static KafkaProducer<String, byte[]> producer(Map<String, Object> connection) {
         Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.putAll(connection);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -53,8 +58,13 @@ final class KafkaTestClients {
 
     /** A consumer on every partition of the topic, from the beginning, without a group. */
     static KafkaConsumer<String, byte[]> eventsConsumer(String bootstrap, String topic) {
+        return eventsConsumer(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic);
+    }
+
+    /** Like {@link #eventsConsumer(String, String)}, with the given connection settings. */
+    static KafkaConsumer<String, byte[]> eventsConsumer(Map<String, Object> connection, String topic) {
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.putAll(connection);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -7,6 +7,7 @@ import io.fluxfleet.job.JobValidator;
 import io.fluxfleet.job.Model;
 import io.fluxfleet.job.ValidationResult;
 import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.HandBack;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.render.Samplers;
 import io.fluxfleet.worker.render.SlotPool;
@@ -17,9 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The intake step: validates a record into a {@link Job}, refuses jobs this worker can never run
- * (cancelled, model not served, preset unavailable or unfit for the size, deadline passed, crash
- * loop), and records the attempt before anything that can take the process down.
+ * The intake step: validates a record into a {@link Job}, waits while another worker renders the
+ * same job, records the attempt before anything that can take the process down, and refuses jobs
+ * this worker must not run (cancelled, model not served, preset unavailable or unfit for the size,
+ * deadline passed, crash loop).
  */
 @ApplicationScoped
 public class JobIntake {
@@ -36,6 +38,9 @@ public class JobIntake {
     @Inject
     AttemptLog attempts;
 
+    @Inject
+    IntakeGate gate;
+
     private JobValidator validator;
     private Acceleration fleetDefault;
 
@@ -50,8 +55,14 @@ public class JobIntake {
                         + Samplers.AVAILABLE.stream().map(Acceleration::wireName).toList()));
     }
 
-    /** Validates the record; a request that is not valid throws a rejected {@link JobFailure}. */
-    public Job admit(Delivery delivery) {
+    /**
+     * Validates the record; a request that is not valid throws a rejected {@link JobFailure}. A record
+     * taken just before intake closed waits here until it opens again (no attempt spent).
+     */
+    public Job admit(Delivery delivery) throws InterruptedException {
+        if (!gate.awaitOpen()) {
+            throw new HandBack("worker stopping: record " + delivery.key() + " handed back uncommitted");
+        }
         ValidationResult result = validator.validate(delivery.value());
         if (result instanceof ValidationResult.Invalid invalid) {
             throw JobFailure.rejected(invalid);
@@ -90,7 +101,7 @@ public class JobIntake {
         if (request.isExpiredAt(Instant.now())) {
             throw JobFailure.permanent(ErrorCode.EXPIRED, "the deadline " + request.deadline() + " passed before pickup");
         }
-        int crashes = attempts.attempts(job.jobId());
+        int crashes = attempts.crashes(job.jobId());
         int cap = config.reliability().crashLoopCap();
         if (crashes >= cap) {
             throw JobFailure.permanent(ErrorCode.CRASH_LOOP, crashes + " renders of this job were started and none"
@@ -98,9 +109,31 @@ public class JobIntake {
         }
     }
 
-    /** Records the render start on the attempts topic (the crash counter). */
+    /**
+     * Another worker renders this job right now (a live lease: it kept the job after its partition
+     * moved here). Waits until it ends, at most as long as a render, its upload and its terminal event
+     * may take, so that the result is then answered from its sidecar instead of rendered twice.
+     */
+    public void awaitRenderElsewhere(Job job) throws InterruptedException {
+        long budget = config.render().timeout().plus(config.reliability().uploadBudget())
+                .plus(config.render().publishTimeout()).toNanos();
+        long deadline = System.nanoTime() + budget;
+        while (attempts.renderingElsewhere(job.jobId()) && System.nanoTime() < deadline) {
+            if (gate.stopped()) {
+                throw new HandBack("job " + job.jobId() + ": intake closed while waiting for another worker's render");
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Records the start on the attempts topic (the crash counter), before anything that can take the process down. */
     public void recordAttempt(Job job) {
-        attempts.recordStart(job.jobId());
+        attempts.start(job.jobId());
+    }
+
+    /** The attempt ended without taking the process down: not a crash, whatever its outcome. */
+    public void attemptEnded(Job job) {
+        attempts.end(job.jobId());
     }
 
     private Model servedModel() {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,6 +26,9 @@ final class TopicView {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
+    /** Catch-up requests: the reader reads up to the end offsets as of each request, then answers it. */
+    private final AtomicLong syncRequested = new AtomicLong();
+    private volatile long syncAnswered;
 
     TopicView(KafkaClients kafka, String topic, Consumer<ConsumerRecord<String, byte[]>> sink) {
         this.topic = topic;
@@ -47,6 +51,19 @@ final class TopicView {
         return caughtUp;
     }
 
+    /**
+     * Waits until the view has read everything written to the topic before this call (its end
+     * offsets now); false after timeout.
+     */
+    boolean sync(Duration timeout) {
+        long request = syncRequested.incrementAndGet();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (syncAnswered < request && System.nanoTime() < deadline) {
+            sleep(5);
+        }
+        return syncAnswered >= request;
+    }
+
     void close() {
         running = false;
         try {
@@ -64,8 +81,15 @@ final class TopicView {
                 consumer.assign(parts);
                 consumer.seekToBeginning(parts);
                 Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30)));
+                Map<TopicPartition, Long> syncTarget = Map.of();
+                long syncing = 0;
                 while (running) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    long requested = syncRequested.get();
+                    if (requested > syncing && caughtUp) {
+                        syncing = requested;
+                        syncTarget = new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30)));
+                    }
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(syncing > syncAnswered ? 10 : 200))) {
                         try {
                             sink.accept(r);
                         } catch (RuntimeException e) {
@@ -75,6 +99,12 @@ final class TopicView {
                     if (!caughtUp) {
                         end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
                         caughtUp = end.isEmpty();
+                    }
+                    if (syncing > syncAnswered) {
+                        syncTarget.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                        if (syncTarget.isEmpty()) {
+                            syncAnswered = syncing;
+                        }
                     }
                 }
             } catch (RuntimeException e) {

@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -20,7 +19,8 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 /**
  * Publishes lifecycle events on the events channel: Kafka key = jobId, value = the event JSON of
  * {@link JobJson}, CloudEvents attributes (binary mode, {@code ce_*} headers): type
- * {@code io.fluxfleet.job.*}, source {@code /fluxfleet/worker/<workerId>}, a fresh id, subject jobId.
+ * {@code io.fluxfleet.job.*}, source {@code /fluxfleet/worker/<workerId>}, a deterministic id
+ * ({@link #cloudEventId}), subject jobId.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -39,7 +39,7 @@ public class EventPublisher {
      */
     public Uni<Void> publish(JobEvent event, String key) {
         OutgoingCloudEventMetadata<Object> cloudEvent = OutgoingCloudEventMetadata.builder()
-                .withId(UUID.randomUUID().toString())
+                .withId(cloudEventId(event, key))
                 .withType(event.cloudEventType())
                 .withSource(URI.create(JobEvent.source(identity.id())))
                 .withSubject(key)
@@ -49,6 +49,17 @@ public class EventPublisher {
         OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
         Message<byte[]> message = Message.of(JobJson.writeEvent(event), Metadata.of(cloudEvent, kafka));
         return emitter.sendMessage(message);
+    }
+
+    /**
+     * The CloudEvents id: the same for every publication of the same event, so that a consumer can
+     * drop redelivered copies by id. {@code <jobId>/<type>/<attempt>}, and {@code /<step>} for progress
+     * (jobId is the record key when the request had none). Unique across the fleet, whatever the source.
+     */
+    public static String cloudEventId(JobEvent event, String key) {
+        String jobId = event.jobId() != null ? event.jobId() : key;
+        String id = jobId + "/" + event.cloudEventType() + "/" + event.attempt();
+        return event instanceof JobEvent.Progress p ? id + "/" + p.step() : id;
     }
 
     /** Sends without waiting (progress): the producer keeps per-partition order, so it still precedes the terminal event. */

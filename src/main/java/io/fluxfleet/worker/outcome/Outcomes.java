@@ -13,6 +13,7 @@ import io.fluxfleet.worker.intake.Job;
 import io.fluxfleet.worker.render.Rendered;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ import org.jboss.logging.Logger;
 public class Outcomes {
 
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
+    private static final long PUBLISH_BACKOFF_MS = 500;
+    private static final long PUBLISH_BACKOFF_MAX_MS = 8_000;
 
     @Inject
     FleetConfig config;
@@ -65,6 +68,7 @@ public class Outcomes {
     public Outcome answeredFromSidecar(Job job, JobEvent.Completed earlier) {
         LOG.infof("job %s already completed (s3://%s/%s): answered from its sidecar", job.jobId(), earlier.bucket(),
                 earlier.key());
+        metrics.duplicateDelivery();
         publishTerminal(earlier, job.jobId(), job.delivery(), 0);
         attempts.forget(job.jobId());
         return Outcome.COMPLETED;
@@ -146,7 +150,7 @@ public class Outcomes {
      * returns the job's overhead: the time since pickup minus the engine render.
      */
     private long publishTerminal(JobEvent event, String key, Delivery delivery, long renderNanos) {
-        events.publish(event, key).await().atMost(config.render().publishTimeout());
+        publishRetryingInPlace(event, key);
         long overheadNanos = System.nanoTime() - delivery.pickupNanos() - renderNanos;
         if (event instanceof JobEvent.Failed failed) {
             metrics.job(failed.retryable() ? "retrying" : "failed", failed.code().name());
@@ -155,5 +159,50 @@ public class Outcomes {
             metrics.job("completed", "NONE");
         }
         return overheadNanos;
+    }
+
+    /**
+     * A broker blip is not a crash: a publish that times out or fails is repeated (same CloudEvents
+     * id, so consumers drop a copy that did arrive) with a doubling pause, up to publish-attempts
+     * tries; only then does the failure propagate (the record is nacked).
+     */
+    private void publishRetryingInPlace(JobEvent event, String key) {
+        int attempts = Math.max(1, config.reliability().publishAttempts());
+        long pause = PUBLISH_BACKOFF_MS;
+        for (int i = 1; ; i++) {
+            try {
+                events.publish(event, key).await().atMost(config.render().publishTimeout());
+                return;
+            } catch (RuntimeException e) {
+                if (i >= attempts) {
+                    throw e;
+                }
+                LOG.warnf("publishing %s of %s failed (try %d of %d), again in %d ms: %s", event.cloudEventType(), key,
+                        i, attempts, pause, e.toString());
+                metrics.publishRetried();
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(PUBLISH_BACKOFF_MAX_MS, pause * 2);
+            }
+        }
+    }
+
+    /**
+     * The longest a terminal event's publish may take with its in-place retries: part of what the
+     * shutdown grace must cover.
+     */
+    public static Duration publishBudget(FleetConfig config) {
+        int attempts = Math.max(1, config.reliability().publishAttempts());
+        long pauses = 0;
+        long pause = PUBLISH_BACKOFF_MS;
+        for (int i = 1; i < attempts; i++) {
+            pauses += pause;
+            pause = Math.min(PUBLISH_BACKOFF_MAX_MS, pause * 2);
+        }
+        return config.render().publishTimeout().multipliedBy(attempts).plusMillis(pauses);
     }
 }

@@ -13,6 +13,7 @@ import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.FleetMetrics;
+import io.fluxfleet.worker.HandBack;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.Job;
@@ -21,7 +22,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
 /**
@@ -67,7 +67,7 @@ public class Renderer {
             events.publishAndForget(new JobEvent.Started(JobEvent.VERSION, job.jobId(), identity.id(), job.attempt(),
                     Instant.now(), slot.device(), job.delivery().queueWaitMs()), job.jobId());
             JobRequest request = job.request();
-            long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
+            long seed = Seeds.of(request);
             float guidance = (float) (request.guidance() != null ? request.guidance() : JobRequest.DEFAULT_GUIDANCE);
             RenderRequest renderRequest = new RenderRequest(request.prompt(), request.width(), request.height(), seed,
                     guidance);
@@ -102,14 +102,13 @@ public class Renderer {
     private Slot acquire(Job job) {
         Slot slot;
         try {
-            slot = slots.acquire(job.jobId(), config.render().timeout());
+            slot = slots.acquire(job.jobId());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw JobFailure.transientFailure(ErrorCode.RENDER_FAILED, "interrupted while waiting for a device slot");
+            slot = null;
         }
         if (slot == null) {
-            throw JobFailure.transientFailure(ErrorCode.RENDER_FAILED, "no device slot became available: "
-                    + slots.problems());
+            throw new HandBack("job " + job.jobId() + ": the worker stops before a slot was free");
         }
         return slot;
     }

@@ -32,11 +32,17 @@ public class SlotPool {
 
     private static final Logger LOG = Logger.getLogger(SlotPool.class);
 
+    /** The prompt of the warm-up render each slot runs before it takes jobs. */
+    public static final String WARM_UP_PROMPT = "warm-up";
+
     @Inject
     FleetConfig config;
 
     @Inject
     AdapterLibrary adapters;
+
+    @Inject
+    Engine engine;
 
     private final List<Slot> slots = new ArrayList<>();
     private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
@@ -80,8 +86,10 @@ public class SlotPool {
                 long s1 = System.nanoTime();
                 if (config.warmup().enabled()) {
                     FluxPipeline pipeline = slot.pipeline();
-                    pipeline.render(new RenderRequest("warm-up", config.warmup().width(), config.warmup().height(), 0L,
-                            3.5f), pipeline.defaultSampler(config.warmup().steps()), (step, total, sigma, evals) -> { });
+                    engine.render(pipeline, new RenderRequest(WARM_UP_PROMPT, config.warmup().width(),
+                            config.warmup().height(), 0L, 3.5f), List.of(),
+                            pipeline.defaultSampler(config.warmup().steps()),
+                            (step, total, sigma, evals) -> { });
                 }
                 long s2 = System.nanoTime();
                 slot.ready();
@@ -131,6 +139,11 @@ public class SlotPool {
                 && slots.stream().allMatch(s -> s.state() == Slot.State.IDLE || s.state() == Slot.State.BUSY);
     }
 
+    /** True when at least one slot is loaded and warm (idle or rendering). */
+    public boolean anyReady() {
+        return slots.stream().anyMatch(s -> s.state() == Slot.State.IDLE || s.state() == Slot.State.BUSY);
+    }
+
     /** True once loading finished, whatever the outcome. */
     public boolean loadingDone() {
         return loaded.getCount() == 0;
@@ -149,22 +162,16 @@ public class SlotPool {
     }
 
     /**
-     * A free, warm slot, marked busy with {@code jobId}; waits while every slot is busy or still
-     * loading. Null after {@code timeout}, or at once when no slot can ever be free (all broken).
+     * A free, warm slot, marked busy with {@code jobId}; waits while every slot is busy, loading or
+     * broken (a broken worker is restarted by its liveness probe, and the job handed back then).
+     * Null once the worker stops: the caller hands the job back, at no cost to its attempts.
      */
-    public Slot acquire(String jobId, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public Slot acquire(String jobId) throws InterruptedException {
         while (!stopping) {
             Slot slot = free.poll(200, TimeUnit.MILLISECONDS);
             if (slot != null) {
                 slot.busy(jobId);
                 return slot;
-            }
-            if (loadingDone() && slots.stream().allMatch(s -> s.state() == Slot.State.BROKEN)) {
-                return null;
-            }
-            if (System.nanoTime() > deadline) {
-                return null;
             }
         }
         return null;
@@ -177,6 +184,11 @@ public class SlotPool {
             text.append(s).append(s.error() != null ? ": " + s.error() : "").append("; ");
         }
         return text.toString();
+    }
+
+    /** No more slots are handed out (the worker drains): waiting callers get null. */
+    public void stopAcquiring() {
+        stopping = true;
     }
 
     public void release(Slot slot) {

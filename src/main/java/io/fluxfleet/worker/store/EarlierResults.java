@@ -32,7 +32,7 @@ public class EarlierResults {
     ObjectStore store;
 
     @Inject
-    ResultStore results;
+    CompletedEvents completedEvents;
 
     /** The completed event of an earlier render of this jobId, rebuilt from its sidecar, when image and sidecar exist. */
     public Optional<JobEvent.Completed> find(Job job) {
@@ -45,7 +45,7 @@ public class EarlierResults {
             if (image.isEmpty() || image.get().bytes() != sidecar.get().bytes()) {
                 return Optional.empty();
             }
-            return Optional.of(results.completedEvent(job, sidecar.get(), sidecar.get().timings()));
+            return Optional.of(completedEvents.of(job, sidecar.get(), sidecar.get().timings()));
         } catch (Exception e) {
             LOG.warnf("job %s: cannot check for an earlier result (%s); rendering", job.jobId(), e.toString());
             return Optional.empty();

@@ -10,6 +10,7 @@ import io.fluxfleet.sampling.SamplingResult;
 import io.fluxfleet.storage.ObjectStore;
 import io.fluxfleet.storage.StorageException;
 import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.Job;
@@ -20,12 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
  * The store step: encodes the image, uploads it and then its sidecar (a sidecar means a complete
- * image), presigns a URL, and returns the completed event (not yet published). Upload failures
- * after the retries become a transient STORAGE_FAILED.
+ * image), and returns the completed event (not yet published). When another render of the job
+ * stored its result first, that result stands. Upload failures after the retries (within the
+ * upload budget) become a transient STORAGE_FAILED.
  */
 @ApplicationScoped
 public class ResultStore {
@@ -42,9 +45,26 @@ public class ResultStore {
     Uploads uploads;
 
     @Inject
+    EarlierResults earlierResults;
+
+    @Inject
+    CompletedEvents completedEvents;
+
+    @Inject
+    FleetMetrics metrics;
+
+    @Inject
     WorkerIdentity identity;
 
     public JobEvent.Completed store(Job job, Rendered rendered) {
+        Optional<JobEvent.Completed> first = earlierResults.find(job);
+        if (first.isPresent()) {
+            // Another render of this job stored its result meanwhile (a rebalance moved the job while it
+            // rendered): the first stored result stands, so every completed event names one object.
+            LOG.infof("job %s: another render stored its result first; answering with that one", job.jobId());
+            metrics.duplicateRender();
+            return first.get();
+        }
         try {
             return upload(job, rendered);
         } catch (StorageException e) {
@@ -70,15 +90,16 @@ public class ResultStore {
         List<Long> perStage = result.stages().stream().map(SamplingResult.Stage::tokenEvaluations).toList();
 
         long u0 = System.nanoTime();
-        uploads.put(job.bucket(), imageKey, image, contentType);
+        long deadline = u0 + config.reliability().uploadBudget().toNanos();
+        uploads.put(new Uploads.Upload(job.bucket(), imageKey, image, contentType), deadline);
         Sidecar sidecar = new Sidecar(Sidecar.VERSION, job.jobId(), job.bucket(), imageKey, contentType, image.length,
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
                 request, rendered.loras());
-        uploads.put(job.bucket(), ObjectKeys.sidecarKey(request),
-                JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json");
-        return completedEvent(job, sidecar, timings(job, result, encodeMs, u0));
+        uploads.put(new Uploads.Upload(job.bucket(), ObjectKeys.sidecarKey(request),
+                JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json"), deadline);
+        return completedEvents.of(job, sidecar, timings(job, result, encodeMs, u0));
     }
 
     private static JobEvent.Timings timings(Job job, RenderResult result, long encodeMs, long uploadStartNanos) {
@@ -87,21 +108,5 @@ public class ResultStore {
         return new JobEvent.Timings(queueWaitMs, t.textEncodeMs(), t.denoiseMs(), t.decodeMs(), encodeMs,
                 (System.nanoTime() - uploadStartNanos) / 1_000_000,
                 queueWaitMs + (System.nanoTime() - job.delivery().pickupNanos()) / 1_000_000);
-    }
-
-    /** The completed event of a stored result, as described by its sidecar (this render's or an earlier one's). */
-    JobEvent.Completed completedEvent(Job job, Sidecar s, JobEvent.Timings timings) {
-        String presignedUrl = null;
-        Instant presignedExpiresAt = null;
-        Duration expiry = config.storage().presignExpiry();
-        if (!expiry.isZero()) {
-            presignedExpiresAt = Instant.now().plus(expiry);
-            presignedUrl = store.presignedGetUrl(s.bucket(), s.key(), expiry);
-        }
-        return new JobEvent.Completed(JobEvent.VERSION, job.jobId(), s.workerId(), s.attempt(), Instant.now(),
-                s.device(), s.bucket(), s.key(), ObjectKeys.sidecarKey(job.request()), s.contentType(), s.bytes(),
-                s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.acceleration(), s.steps(), timings,
-                s.tokenEvaluations(), s.tokenEvaluationsPerStage(), s.flopsSavedFraction(), job.request().labels(),
-                presignedUrl, presignedExpiresAt, s.loras() == null ? List.of() : s.loras());
     }
 }

@@ -19,17 +19,26 @@ public class Uploads {
     @Inject
     ObjectStore store;
 
-    /** One PUT, retried; the last failure propagates. */
-    public void put(String bucket, String key, byte[] bytes, String contentType) {
+    /** One object to write. */
+    public record Upload(String bucket, String key, byte[] bytes, String contentType) {
+    }
+
+    /**
+     * One PUT, retried up to upload-attempts times but never past the deadline (System.nanoTime);
+     * the last failure propagates.
+     */
+    public void put(Upload upload, long deadlineNanos) {
+        String bucket = upload.bucket();
+        String key = upload.key();
         int attempts = Math.max(1, config.reliability().uploadAttempts());
         long pause = Math.max(1, config.reliability().uploadBackoff().toMillis());
         for (int i = 1; ; i++) {
             try {
-                store.put(bucket, key, bytes, contentType);
+                store.put(bucket, key, upload.bytes(), upload.contentType());
                 return;
             } catch (StorageException e) {
-                if (i >= attempts) {
-                    throw new StorageException("upload failed " + attempts + " times: " + e.getMessage(), e);
+                if (i >= attempts || System.nanoTime() + pause * 1_000_000 > deadlineNanos) {
+                    throw new StorageException("upload failed " + i + " times: " + e.getMessage(), e);
                 }
                 LOG.warnf("upload of s3://%s/%s failed (attempt %d of %d), retrying in %d ms: %s", bucket, key, i,
                         attempts, pause, e.getMessage());

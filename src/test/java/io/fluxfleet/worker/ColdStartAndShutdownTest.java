@@ -1,0 +1,179 @@
+package io.fluxfleet.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.worker.KafkaTestClients.EventRecord;
+import io.fluxfleet.worker.render.SlotPool;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A worker whose model takes longer to load than a render may take, a broker that goes away while
+ * terminal events are published, and a drain with a job in flight; against the real broker and S3.
+ * The last test drains the worker, so the tests run in order.
+ */
+@QuarkusTest
+@TestProfile(ColdStartAndShutdownTest.SlowModel.class)
+@QuarkusTestResource(value = FleetStackResource.class, restrictToAnnotatedClass = false)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ColdStartAndShutdownTest {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    static final Duration WARM_UP = Duration.ofSeconds(15);
+    static final Duration RENDER_TIMEOUT = Duration.ofSeconds(12);
+
+    /** Model load (warm-up) 15 s, longer than the 12 s render timeout; terminal publishes time out after 1 s. */
+    public static class SlowModel implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(FaultTriggeringEngine.SLOW_WARM_UP, WARM_UP.toString(),
+                    "fluxfleet.render.timeout", RENDER_TIMEOUT.toString(),
+                    "fluxfleet.render.publish-timeout", "PT1S",
+                    "fluxfleet.reliability.publish-attempts", "25");
+        }
+    }
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Inject
+    SlotPool slots;
+
+    @Inject
+    FleetMetrics metrics;
+
+    @Inject
+    Drain drain;
+
+    private static String job(String jobId, String prompt, int steps) {
+        return "{\"jobId\": \"" + jobId + "\", \"prompt\": \"" + prompt + "\", \"width\": 64, \"height\": 64,"
+                + " \"steps\": " + steps + ", \"seed\": 3, \"acceleration\": \"none\"}";
+    }
+
+    /**
+     * Mutation check: with the channels not pausable (consumers joining at boot) the group had a member
+     * while the model loaded; with the old slot wait bounded by the render timeout every job failed
+     * ("no device slot became available") and went to retry.
+     */
+    @Test
+    @Order(1)
+    void jobsSentWhileTheModelLoadsCompleteOnceItIsReadyWithoutAFailedAttempt() throws Exception {
+        assertFalse(slots.anyReady(), "the model loaded too fast for this test");
+        List<String> ids = List.of("cold-" + UUID.randomUUID(), "cold-" + UUID.randomUUID(), "cold-" + UUID.randomUUID());
+        Map<String, List<EventRecord>> events;
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
+             KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            for (String id : ids) {
+                KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, id, job(id, "cold start", 2));
+            }
+            while (!slots.anyReady()) {
+                var groups = admin.describeConsumerGroups(List.of("fluxfleet-workers")).all().get(30, TimeUnit.SECONDS);
+                assertTrue(slots.anyReady() || groups.get("fluxfleet-workers").members().isEmpty(),
+                        "the worker joined the group before a slot was ready");
+                Thread.sleep(500);
+            }
+            events = KafkaTestClients.awaitTerminal(consumer, Set.copyOf(ids), TIMEOUT);
+        }
+        for (String id : ids) {
+            List<EventRecord> es = events.get(id);
+            assertInstanceOf(JobEvent.Completed.class, es.get(es.size() - 1).event(), KafkaTestClients.summary(es));
+            assertTrue(es.stream().noneMatch(e -> e.event() instanceof JobEvent.Failed), KafkaTestClients.summary(es));
+            assertEquals(1, es.get(es.size() - 1).event().attempt(), "no attempt was spent waiting for the model");
+        }
+    }
+
+    /**
+     * The broker is down when the completed event is published: the publish is repeated in place
+     * until it goes through; the job completes and the channel keeps working. Mutation check: with
+     * publish-attempts 1 the record was nacked, the jobs channel fail-stopped and the next job never
+     * completed.
+     */
+    @Test
+    @Order(2)
+    void aBrokerBlipDuringTheTerminalPublishIsNotACrash() throws Exception {
+        String jobId = "blip-" + UUID.randomUUID();
+        List<EventRecord> events = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
+             KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, job(jobId, "blip [[test:slow]]", 24));
+            awaitStarted(consumer, jobId);
+            long retriesBefore = metrics.publishRetries();
+            FleetStackResource.stack().stopKafka();
+            try {
+                Thread.sleep(10_000); // the render (6 s) ends while the broker is away
+            } finally {
+                FleetStackResource.stack().startKafka();
+            }
+            events = KafkaTestClients.awaitTerminal(consumer, Set.of(jobId), TIMEOUT).get(jobId);
+            assertInstanceOf(JobEvent.Completed.class, events.get(events.size() - 1).event(), KafkaTestClients.summary(events));
+            assertTrue(events.stream().noneMatch(e -> e.event() instanceof JobEvent.Failed), KafkaTestClients.summary(events));
+            assertTrue(metrics.publishRetries() > retriesBefore, "the terminal publish was not retried in place");
+        }
+        String next = "after-blip-" + UUID.randomUUID();
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
+             KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, next, job(next, "still working", 2));
+            List<EventRecord> es = KafkaTestClients.awaitTerminal(consumer, Set.of(next), TIMEOUT).get(next);
+            assertInstanceOf(JobEvent.Completed.class, es.get(es.size() - 1).event(), KafkaTestClients.summary(es));
+        }
+    }
+
+    /**
+     * A job is in flight until its terminal event is acknowledged; the drain's result (the exit code)
+     * says whether it finished. Mutation check: a drain that returned DRAINED without waiting failed
+     * the first assertion; one that counted only busy slots returned before the completed event.
+     */
+    @Test
+    @Order(3)
+    void theDrainWaitsForTheJobInFlightAndItsResultSaysWhetherItFinished() throws Exception {
+        String jobId = "drain-" + UUID.randomUUID();
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC);
+             KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, job(jobId, "drain [[test:slow]]", 24));
+            awaitStarted(consumer, jobId);
+            assertEquals(Drain.DRAIN_INCOMPLETE, drain.drain(Duration.ofMillis(300)), "a job was still in flight");
+            assertEquals(Drain.DRAINED, drain.drain(Duration.ofMinutes(1)));
+            // drained means acknowledged: the completed event is already on the topic
+            List<EventRecord> es = KafkaTestClients.awaitTerminal(consumer, Set.of(jobId), Duration.ofSeconds(5)).get(jobId);
+            assertInstanceOf(JobEvent.Completed.class, es.get(es.size() - 1).event(), KafkaTestClients.summary(es));
+        }
+    }
+
+    private static void awaitStarted(KafkaConsumer<String, byte[]> consumer, String jobId) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                if (jobId.equals(r.key()) && new String(r.value()).contains("job.started")) {
+                    consumer.seekToBeginning(consumer.assignment());
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("job " + jobId + " never started");
+    }
+}

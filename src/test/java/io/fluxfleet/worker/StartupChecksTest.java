@@ -1,0 +1,59 @@
+package io.fluxfleet.worker;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.common.MapBackedConfigSource;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The settings the worker refuses to start with, read through the real config mapping. */
+class StartupChecksTest {
+
+    private static SmallRyeConfig config(Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.of(
+                "fluxfleet.model-dir", "/models/none",
+                StartupChecks.POOL_SIZE, "1",
+                StartupChecks.MAX_AGE, "3600000"));
+        values.putAll(overrides);
+        return new SmallRyeConfigBuilder().withMapping(FleetConfig.class)
+                .withSources(new MapBackedConfigSource("test", values) {
+                }).build();
+    }
+
+    private static void verify(Map<String, String> overrides) {
+        SmallRyeConfig config = config(overrides);
+        StartupChecks.verify(config.getConfigMapping(FleetConfig.class), config);
+    }
+
+    /**
+     * A grace period shorter than render + upload + publish would kill renders on every rollout.
+     * Mutation check: without the grace check in verify() the short grace started.
+     */
+    @Test
+    void refusesAShutdownGraceShorterThanAJobInFlightMayTake() {
+        // render 5 min + upload 1 min + publish 5 x 30 s + 7.5 s of pauses = 8 min 37.5 s
+        Map<String, String> base = Map.of("fluxfleet.render.timeout", "PT5M");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> verify(with(base, "fluxfleet.shutdown.grace", "PT8M30S")));
+        assertTrue(e.getMessage().contains("fluxfleet.shutdown.grace"), e.getMessage());
+        assertDoesNotThrow(() -> verify(with(base, "fluxfleet.shutdown.grace", "PT8M38S")));
+        assertThrows(IllegalStateException.class, () -> verify(with(with(base, "fluxfleet.shutdown.grace", "PT8M38S"),
+                "fluxfleet.reliability.upload-budget", "PT2M")), "the upload budget counts");
+    }
+
+    @Test
+    void theDefaultsAgree() {
+        assertDoesNotThrow(() -> verify(Map.of()));
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String key, String value) {
+        Map<String, String> m = new HashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+}
