@@ -29,7 +29,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Engine benchmarks (print markdown).",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Memory.class, BenchCommand.Samplers.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Memory.class, BenchCommand.Samplers.class,
+                BenchCommand.Lora.class})
 final class BenchCommand {
 
     @Command(name = "step", mixinStandardHelpOptions = true,
@@ -82,6 +83,62 @@ final class BenchCommand {
             System.out.println("Model: " + config + ", " + textTokens + " text tokens, best of " + repeats
                     + ", " + ai.djl.pytorch.jni.JniUtils.getNumThreads() + " torch threads\n");
             System.out.print(md);
+            return 0;
+        }
+    }
+
+    @Command(name = "lora", mixinStandardHelpOptions = true,
+            description = "LoRA cost per step (none, side path, merged copy) and adapter load time on the benchmark model.")
+    static final class Lora implements Callable<Integer> {
+
+        @Option(names = "--hidden", defaultValue = "1024", description = "Width (multiple of 128; FLUX: 3072)")
+        int hidden;
+
+        @Option(names = "--double", defaultValue = "1", description = "Double-stream blocks (FLUX: 19)")
+        int doubleBlocks;
+
+        @Option(names = "--single", defaultValue = "2", description = "Single-stream blocks (FLUX: 38)")
+        int singleBlocks;
+
+        @Option(names = "--size", defaultValue = "1024", description = "Image side in pixels")
+        int size;
+
+        @Option(names = "--text-tokens", defaultValue = "512")
+        int textTokens;
+
+        @Option(names = "--ranks", defaultValue = "16,64", split = ",")
+        int[] ranks;
+
+        @Option(names = "--namings", defaultValue = "KOHYA,PEFT", split = ",")
+        List<io.fluxfleet.bench.RandomAdapters.Naming> namings;
+
+        @Option(names = "--rounds", defaultValue = "3")
+        int rounds;
+
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (fp16 transformer on CUDA)")
+        String device;
+
+        @Option(names = "--work", defaultValue = "target/bench-lora")
+        java.nio.file.Path work;
+
+        @Override
+        public Integer call() throws Exception {
+            FluxConfig config = StepBenchmark.benchmarkConfig(hidden, doubleBlocks, singleBlocks);
+            io.fluxfleet.tensor.ComputePolicy policy = io.fluxfleet.tensor.ComputePolicy.forDevice(
+                    io.fluxfleet.tensor.ComputePolicy.parseDevice(device), Kernels.Choice.FUSED);
+            var results = new io.fluxfleet.bench.LoraBenchmark(config, policy, size, textTokens, rounds)
+                    .run(ranks, namings, work, System.err);
+            System.out.println("Model: " + config + ", " + size + "x" + size + ", " + textTokens + " text tokens, "
+                    + policy.device() + " " + policy.transformerType() + ", best of " + rounds + "\n");
+            System.out.println("| rank | naming | file MB | read s | upload s | device MB | step none s | side path s"
+                    + " | overhead | merged s | merge s | merged copy MB |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            for (var r : results) {
+                System.out.printf("| %d | %s | %.1f | %.3f | %.3f | %.1f | %.3f | %.3f | %+.1f%% | %.3f | %.3f | %.1f |%n",
+                        r.rank(), r.naming(), r.fileBytes() / 1e6, r.readSeconds(), r.uploadSeconds(),
+                        r.deviceBytes() / 1e6, r.baseStep(), r.sideStep(), 100 * r.sideOverhead(), r.mergedStep(),
+                        r.mergeSeconds(), r.mergedExtraBytes() / 1e6);
+            }
             return 0;
         }
     }

@@ -14,6 +14,7 @@ import io.fluxfleet.flux.text.ClipTextEncoder;
 import io.fluxfleet.flux.text.ClipTokenizer;
 import io.fluxfleet.flux.text.T5Encoder;
 import io.fluxfleet.flux.text.T5Tokenizer;
+import io.fluxfleet.flux.transformer.ActiveAdapters;
 import io.fluxfleet.flux.transformer.FluxTransformer;
 import io.fluxfleet.flux.vae.VaeDecoder;
 import io.fluxfleet.sampling.LatentGrid;
@@ -27,6 +28,7 @@ import io.fluxfleet.sampling.StepObserver;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.TensorSource;
 import java.awt.image.BufferedImage;
+import java.util.List;
 
 /**
  * Text to image with one model replica on one device: tokenize, encode (CLIP pooled + T5),
@@ -119,6 +121,14 @@ public final class FluxPipeline implements AutoCloseable {
         return SamplerPresets.create(acceleration, model.variant() == FluxModelDirectory.Variant.SCHNELL, steps);
     }
 
+    /** Renders with LoRA adapters applied as side paths for this render only; the base weights stay untouched. */
+    public RenderResult render(RenderRequest request, List<ActiveAdapters.Applied> adapters, Sampler sampler,
+            StepObserver observer, SamplingTrace trace) {
+        try (ActiveAdapters.Binding bound = transformer.adapters().bind(adapters)) {
+            return render(request, sampler, observer, trace);
+        }
+    }
+
     public RenderResult render(RenderRequest request, Sampler sampler, StepObserver observer) {
         return render(request, sampler, observer, SamplingTrace.NONE);
     }
@@ -151,6 +161,10 @@ public final class FluxPipeline implements AutoCloseable {
                     sampled.tokenEvaluations(), sampled.stages(),
                     new RenderResult.Timings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2)), textTokens);
         }
+    }
+
+    public FluxTransformer transformer() {
+        return transformer;
     }
 
     public FluxModelDirectory model() {

@@ -36,7 +36,8 @@ public class JobViews {
                     result.timestamp(), result.device(), result.bucket(), result.key(), result.sidecarKey(),
                     result.contentType(), result.bytes(), result.sha256(), result.width(), result.height(), result.seed(),
                     result.model(), result.acceleration(), result.steps(), result.timings(), result.tokenEvaluations(),
-                    result.tokenEvaluationsPerStage(), result.flopsSavedFraction(), result.labels(), url, expires);
+                    result.tokenEvaluationsPerStage(), result.flopsSavedFraction(), result.labels(), url, expires,
+                    result.loras());
         }
         return new JobView(s.jobId(), s.state(), s.attempts(), s.progress(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.labels(), result, url, expires, s.failure(), s.webhook(),

@@ -189,7 +189,8 @@ public class Submissions {
 
     private JobValidator validator(Tenant tenant) {
         return validators.computeIfAbsent(tenant.id(), id -> new JobValidator(
-                tenant.validatorLimits(fleet.limits().toValidatorLimits(fleet.storage().bucket()))));
+                tenant.validatorLimits(fleet.limits().toValidatorLimits(fleet.storage().bucket())),
+                fleet.lora().toValidatorLimits()));
     }
 
     static String sha256(byte[] request, WebhookSpec webhook) {

@@ -34,7 +34,10 @@ public enum ErrorCode {
     STORAGE_REJECTED(false, false, "The object store refused the upload for good (no such bucket, access denied, unknown key); retrying cannot help."),
     RETRIES_EXHAUSTED(false, false, "A retryable failure happened on every allowed attempt."),
     JOB_ID_CONFLICT(false, false, "Objects for this jobId exist with another tenant or another request; nothing was overwritten."),
-    CRASH_LOOP(false, false, "Workers died while rendering this job too many times; it is dead-lettered so it cannot kill the fleet.");
+    CRASH_LOOP(false, false, "Workers died while rendering this job too many times; it is dead-lettered so it cannot kill the fleet."),
+    LORA_NOT_FOUND(false, false, "A LoRA source names no adapter in the library or bucket (or the fleet has no adapter library)."),
+    LORA_INCOMPATIBLE(false, false, "A LoRA file is not a FLUX.1 transformer adapter for this model: not safetensors, unknown keys, wrong shapes, text-encoder layers, or a checksum mismatch."),
+    LORA_TOO_LARGE(false, false, "A LoRA file is over the adapter size limit (1 GiB by default) or does not fit the device adapter cache.");
 
     private final boolean validation;
     private final boolean retryableByDefault;

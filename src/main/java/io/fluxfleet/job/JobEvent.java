@@ -133,6 +133,7 @@ public sealed interface JobEvent {
      *                                 full sampler, negative if the job ran more than 50 full steps
      * @param presignedUrl             a GET URL for the image, or null when the fleet does not presign
      * @param presignedUrlExpiresAt    when it stops working; null exactly when presignedUrl is null
+     * @param loras                    the LoRA adapters applied, in order, with the sha256 of each file; empty when none
      */
     record Completed(
             int version,
@@ -159,7 +160,8 @@ public sealed interface JobEvent {
             double flopsSavedFraction,
             Map<String, String> labels,
             @JsonInclude(JsonInclude.Include.ALWAYS) String presignedUrl,
-            @JsonInclude(JsonInclude.Include.ALWAYS) Instant presignedUrlExpiresAt) implements JobEvent {
+            @JsonInclude(JsonInclude.Include.ALWAYS) Instant presignedUrlExpiresAt,
+            List<LoraUse> loras) implements JobEvent {
 
         private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
 
@@ -191,6 +193,7 @@ public sealed interface JobEvent {
             if ((presignedUrl == null) != (presignedUrlExpiresAt == null)) {
                 throw new IllegalArgumentException("presignedUrl and presignedUrlExpiresAt come together");
             }
+            loras = Collections2.copy(loras);
         }
 
         @Override

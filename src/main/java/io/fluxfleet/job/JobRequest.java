@@ -3,6 +3,7 @@ package io.fluxfleet.job;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -28,6 +29,7 @@ import java.util.Objects;
  * @param maxSequenceLength T5 tokens, 256 or 512; null: the model's default (dev 512, schnell 256)
  * @param trace       true: store the sampler trace (trace.json, trace.safetensors, trace.png) beside the
  *                    image; false is normalised to null (not given)
+ * @param loras       LoRA adapters applied to this job only, in order; empty when none (left out of the JSON)
  */
 public record JobRequest(
         int version,
@@ -47,7 +49,8 @@ public record JobRequest(
         @JsonInclude(JsonInclude.Include.NON_NULL) Instant deadline,
         Map<String, String> labels,
         @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxSequenceLength,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean trace) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean trace,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Lora> loras) {
 
     public static final int VERSION = 1;
     public static final int DEFAULT_WIDTH = 1024;
@@ -80,6 +83,7 @@ public record JobRequest(
         // JsonNode is mutable; a copy keeps the record a value.
         custom = custom == null ? null : custom.deepCopy();
         labels = Collections2.sortedCopy(labels);
+        loras = loras == null ? List.of() : List.copyOf(loras);
         if (maxSequenceLength != null && !SEQUENCE_LENGTHS.contains(maxSequenceLength)) {
             throw new IllegalArgumentException("maxSequenceLength must be 256 or 512");
         }
@@ -91,12 +95,12 @@ public record JobRequest(
         return Boolean.TRUE.equals(trace);
     }
 
-    /** Without a text length or trace (the model's default length, no trace). */
+    /** Without a text length, trace or adapters (the model's default length, no trace, no LoRA). */
     public JobRequest(int version, String jobId, String prompt, int width, int height, int steps, Double guidance,
             Long seed, Model model, Acceleration acceleration, JsonNode custom, Output output, int priority,
             String tenant, Instant deadline, Map<String, String> labels) {
         this(version, jobId, prompt, width, height, steps, guidance, seed, model, acceleration, custom, output,
-                priority, tenant, deadline, labels, null, null);
+                priority, tenant, deadline, labels, null, null, List.of());
     }
 
     /** The preset this job runs with, given the fleet's configured default. */
@@ -107,6 +111,22 @@ public record JobRequest(
     /** True once the deadline (if any) has passed; the worker then fails the job with EXPIRED. */
     public boolean isExpiredAt(Instant now) {
         return deadline != null && !now.isBefore(deadline);
+    }
+
+    /**
+     * One LoRA adapter for this job.
+     *
+     * @param source a name in the fleet's adapter library ({@code styles/watercolor}) or an
+     *               {@code s3://bucket/key.safetensors} URI in a bucket the fleet allows
+     * @param scale  multiplier of the adapter's change; 0 renders the base model
+     */
+    public record Lora(String source, double scale) {
+
+        public static final double DEFAULT_SCALE = 1.0;
+
+        public Lora {
+            Objects.requireNonNull(source, "source");
+        }
     }
 
     /**

@@ -50,6 +50,7 @@ public final class JobValidator {
     /** Field names are the record components: a new component is automatically a known field. */
     static final Set<String> REQUEST_FIELDS = componentNames(JobRequest.class);
     static final Set<String> OUTPUT_FIELDS = componentNames(JobRequest.Output.class);
+    static final Set<String> LORA_FIELDS = componentNames(JobRequest.Lora.class);
 
     /**
      * Configurable limits.
@@ -109,25 +110,59 @@ public final class JobValidator {
         }
     }
 
+    /**
+     * Limits of the {@code loras} list.
+     *
+     * @param maxPerJob      most adapters one job may ask for
+     * @param minScale       smallest scale (negative scales invert an adapter, as slider LoRAs use)
+     * @param maxScale       largest scale
+     * @param allowedBuckets buckets s3:// sources may name; empty: only library names are accepted
+     */
+    public record LoraLimits(int maxPerJob, double minScale, double maxScale, Set<String> allowedBuckets) {
+
+        public static final LoraLimits DEFAULTS = new LoraLimits(4, -2.0, 2.0, Set.of());
+
+        public LoraLimits {
+            if (maxPerJob < 0 || !(minScale <= maxScale)) {
+                throw new IllegalArgumentException("maxPerJob must be >= 0 and minScale <= maxScale");
+            }
+            allowedBuckets = allowedBuckets == null ? Set.of() : Set.copyOf(allowedBuckets);
+        }
+    }
+
     private final Limits limits;
     private final Scope scope;
+    private final LoraLimits loraLimits;
 
     public JobValidator() {
         this(Limits.DEFAULTS);
     }
 
     public JobValidator(Limits limits) {
-        this(limits, Scope.NONE);
+        this(limits, Scope.NONE, LoraLimits.DEFAULTS);
     }
 
     /** A validator for one tenant's requests: a request naming another tenant is INVALID_FIELD. */
     public JobValidator(Limits limits, Scope scope) {
+        this(limits, scope, LoraLimits.DEFAULTS);
+    }
+
+    public JobValidator(Limits limits, LoraLimits loraLimits) {
+        this(limits, Scope.NONE, loraLimits);
+    }
+
+    public JobValidator(Limits limits, Scope scope, LoraLimits loraLimits) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.scope = Objects.requireNonNull(scope, "scope");
+        this.loraLimits = Objects.requireNonNull(loraLimits, "loraLimits");
     }
 
     public Limits limits() {
         return limits;
+    }
+
+    public LoraLimits loraLimits() {
+        return loraLimits;
     }
 
     /** Never throws; see the class comment for the rules. */
@@ -355,13 +390,14 @@ public final class JobValidator {
             Map<String, String> labels = labels();
             Integer maxSequenceLength = sequenceLength();
             boolean trace = flag(root, "trace");
+            List<JobRequest.Lora> loras = loras();
 
             if (!errors.isEmpty()) {
                 return invalid(jobId, labels == null ? Map.of() : labels, errors);
             }
             return new ValidationResult.Valid(new JobRequest(JobRequest.VERSION, jobId, prompt, width, height, steps,
                     guidance, seed, model, acceleration, custom, output, priority, tenant, deadline, labels,
-                    maxSequenceLength, trace));
+                    maxSequenceLength, trace, loras));
         }
 
         /** T5 length: absent (model default), 256 or 512. */
@@ -494,6 +530,60 @@ public final class JobValidator {
                 }
             }
             return ok ? labels : null;
+        }
+
+        /** The adapters, empty when absent; problems are reported per entry ("loras[1].scale"). */
+        private List<JobRequest.Lora> loras() {
+            JsonNode node = present(root, "loras");
+            if (node == null) {
+                return List.of();
+            }
+            if (!node.isArray()) {
+                add(ErrorCode.INVALID_FIELD, "loras", "loras must be an array of {source, scale} objects");
+                return List.of();
+            }
+            if (node.size() > loraLimits.maxPerJob()) {
+                add(ErrorCode.INVALID_FIELD, "loras", "loras has " + node.size() + " entries; at most "
+                        + loraLimits.maxPerJob());
+                return List.of();
+            }
+            List<JobRequest.Lora> loras = new ArrayList<>();
+            for (int i = 0; i < node.size(); i++) {
+                String path = "loras[" + i + "]";
+                if (!(node.get(i) instanceof ObjectNode entry)) {
+                    add(ErrorCode.INVALID_FIELD, path, path + " must be a {source, scale} object");
+                    continue;
+                }
+                rejectUnknownFields(entry, LORA_FIELDS, path + ".");
+                String source = absent(entry, "source") ? null : string(entry, path + ".source", "source");
+                if (absent(entry, "source")) {
+                    add(ErrorCode.MISSING_FIELD, path + ".source", path + ".source is required");
+                } else if (source != null && LoraSources.problem(source) != null) {
+                    add(ErrorCode.INVALID_FIELD, path + ".source", LoraSources.problem(source));
+                    source = null;
+                } else if (source != null && source.startsWith(LoraSources.S3_SCHEME)
+                        && !loraLimits.allowedBuckets().contains(LoraSources.parseUri(source).bucket())) {
+                    add(ErrorCode.INVALID_FIELD, path + ".source", "bucket '" + LoraSources.parseUri(source).bucket()
+                            + "' is not allowed for adapters" + (loraLimits.allowedBuckets().isEmpty()
+                            ? "; this fleet takes library names only" : ""));
+                    source = null;
+                }
+                double scale = JobRequest.Lora.DEFAULT_SCALE;
+                JsonNode scaleNode = present(entry, "scale");
+                if (scaleNode != null && !scaleNode.isNumber()) {
+                    add(ErrorCode.INVALID_FIELD, path + ".scale", path + ".scale must be a number");
+                } else if (scaleNode != null) {
+                    scale = scaleNode.doubleValue();
+                    if (!Double.isFinite(scale) || scale < loraLimits.minScale() || scale > loraLimits.maxScale()) {
+                        add(ErrorCode.INVALID_FIELD, path + ".scale", path + ".scale must be between "
+                                + loraLimits.minScale() + " and " + loraLimits.maxScale());
+                    }
+                }
+                if (source != null) {
+                    loras.add(new JobRequest.Lora(source, scale));
+                }
+            }
+            return loras;
         }
 
         private void rejectUnknownFields(ObjectNode object, Set<String> known, String pathPrefix) {

@@ -4,8 +4,10 @@ import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
+import io.fluxfleet.job.LoraSources;
 import io.fluxfleet.job.ValidationError;
 import io.fluxfleet.job.ValidationResult;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,18 +18,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * Validates a raw job request for the tenant it names: the tenant must be known (UNKNOWN_TENANT),
  * the request must fit the tenant's limits, buckets and key prefixes (the tenant's default prefix
  * when it names none), and the tenant must be allowed the model and preset (NOT_ALLOWED_FOR_TENANT).
+ * An s3:// LoRA source must name a bucket both the fleet allows for adapters and the tenant may use.
  * A valid request always carries its tenant's id, so keys, sidecars and events can rely on it.
  */
 public final class TenantIntake {
 
     private final TenantDirectory directory;
     private final JobValidator.Limits fleet;
+    private final JobValidator.LoraLimits loraLimits;
     private final Acceleration fleetDefault;
     private final Map<String, JobValidator> validators = new ConcurrentHashMap<>();
 
     public TenantIntake(TenantDirectory directory, JobValidator.Limits fleet, Acceleration fleetDefault) {
+        this(directory, fleet, JobValidator.LoraLimits.DEFAULTS, fleetDefault);
+    }
+
+    public TenantIntake(TenantDirectory directory, JobValidator.Limits fleet, JobValidator.LoraLimits loraLimits,
+                        Acceleration fleetDefault) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.fleet = Objects.requireNonNull(fleet, "fleet");
+        this.loraLimits = Objects.requireNonNull(loraLimits, "loraLimits");
         this.fleetDefault = Objects.requireNonNull(fleetDefault, "fleetDefault");
     }
 
@@ -48,7 +58,8 @@ public final class TenantIntake {
         }
         Tenant tenant = resolved.get();
         ValidationResult result = validators.computeIfAbsent(tenant.id(), id -> new JobValidator(
-                tenant.validatorLimits(fleet), new JobValidator.Scope(id, tenant.defaultKeyPrefix()))).validate(rawValue);
+                tenant.validatorLimits(fleet), new JobValidator.Scope(id, tenant.defaultKeyPrefix()), loraLimits))
+                .validate(rawValue);
         if (!(result instanceof ValidationResult.Valid valid)) {
             return result;
         }
@@ -62,7 +73,21 @@ public final class TenantIntake {
             return notAllowed(request, "acceleration", "tenant " + tenant.id() + " may not use acceleration "
                     + preset.wireName() + "; allowed: " + tenant.presets().stream().map(Acceleration::wireName).sorted().toList());
         }
-        return valid;
+        return loraBucketProblem(tenant, request).orElse(valid);
+    }
+
+    /** INVALID_FIELD, like a bucket the fleet does not allow, when an s3:// adapter lies outside the tenant's buckets. */
+    private static Optional<ValidationResult> loraBucketProblem(Tenant tenant, JobRequest request) {
+        List<ValidationError> errors = new ArrayList<>();
+        for (int i = 0; i < request.loras().size(); i++) {
+            LoraSources.S3Uri uri = LoraSources.parseUri(request.loras().get(i).source());
+            if (uri != null && !tenant.allowsBucket(uri.bucket())) {
+                errors.add(new ValidationError(ErrorCode.INVALID_FIELD, "loras[" + i + "].source", "bucket '"
+                        + uri.bucket() + "' is not one of tenant " + tenant.id() + "'s buckets"));
+            }
+        }
+        return errors.isEmpty() ? Optional.empty()
+                : Optional.of(new ValidationResult.Invalid(request.jobId(), request.labels(), errors));
     }
 
     /** The tenant of a validated request. */

@@ -71,6 +71,9 @@ class ContractDocTest {
         for (String field : JobValidator.OUTPUT_FIELDS) {
             assertTrue(doc.contains("| `output." + field + "` |"), "request table row for output." + field);
         }
+        for (String field : JobValidator.LORA_FIELDS) {
+            assertTrue(doc.contains("| `loras[]." + field + "` |"), "request table row for loras[]." + field);
+        }
         for (Acceleration preset : Acceleration.values()) {
             assertTrue(doc.contains("`" + preset.wireName() + "`"), preset.wireName());
         }

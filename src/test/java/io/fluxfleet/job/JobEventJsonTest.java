@@ -81,7 +81,7 @@ class JobEventJsonTest {
         assertEquals(List.of("type", "version", "jobId", "workerId", "attempt", "timestamp", "device", "bucket", "key",
                 "sidecarKey", "contentType", "bytes", "sha256", "width", "height", "seed", "model", "acceleration", "steps",
                 "timings", "tokenEvaluations", "tokenEvaluationsPerStage", "flopsSavedFraction", "labels", "presignedUrl",
-                "presignedUrlExpiresAt"), fieldNames(json));
+                "presignedUrlExpiresAt", "loras"), fieldNames(json));
         assertEquals(List.of("queueWaitMs", "textEncodeMs", "denoiseMs", "decodeMs", "encodeMs", "uploadMs", "totalMs"),
                 fieldNames(json.get("timings")));
         assertEquals("dev", json.get("model").textValue());
@@ -141,9 +141,9 @@ class JobEventJsonTest {
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Started(2, "j", "w", 1, Samples.T0, "cpu", 0));
         JobEvent.Completed c = Samples.completed();
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Completed(1, "j", "w", 1, Samples.T0, "cpu", "b", "k", "s",
-                "image/png", 1, "ABC", 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, null, null));
+                "image/png", 1, "ABC", 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, null, null, List.of()));
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Completed(1, "j", "w", 1, Samples.T0, "cpu", "b", "k", "s",
-                "image/png", 1, c.sha256(), 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, "u", null));
+                "image/png", 1, c.sha256(), 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, "u", null, List.of()));
     }
 
     private static byte[] bytes(String s) {

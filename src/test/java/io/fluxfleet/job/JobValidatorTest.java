@@ -287,6 +287,38 @@ class JobValidatorTest {
         rejectOnly("{'jobId':'j','prompt':'p','output':{'format':'webp'}}", ErrorCode.INVALID_OUTPUT, "output.format");
     }
 
+    // Mutations: (1) no maxPerJob check, (2) no scale bounds, (3) no bucket allow-list for s3://
+    // sources: each made this test fail.
+    @Test
+    void lorasAreParsedWithDefaultScaleAndEveryBadEntryIsNamed() {
+        JobRequest request = accept("{'jobId':'j','prompt':'p','loras':[{'source':'styles/watercolor'},"
+                + "{'source':'b.safetensors','scale':-0.5}]}");
+        assertEquals(List.of(new JobRequest.Lora("styles/watercolor", 1.0), new JobRequest.Lora("b.safetensors", -0.5)),
+                request.loras());
+        assertEquals(List.of(), accept("{'jobId':'j','prompt':'p'}").loras());
+        rejectOnly("{'jobId':'j','prompt':'p','loras':[{'source':'a'},{'source':'b'},{'source':'c'},{'source':'d'},"
+                + "{'source':'e'}]}", ErrorCode.INVALID_FIELD, "loras");
+        rejectOnly("{'jobId':'j','prompt':'p','loras':[{'source':'a','scale':2.5}]}", ErrorCode.INVALID_FIELD,
+                "loras[0].scale");
+        rejectOnly("{'jobId':'j','prompt':'p','loras':[{'source':'a'},{'source':'../etc/passwd'}]}",
+                ErrorCode.INVALID_FIELD, "loras[1].source");
+        rejectOnly("{'jobId':'j','prompt':'p','loras':[{'scale':1}]}", ErrorCode.MISSING_FIELD, "loras[0].source");
+        rejectOnly("{'jobId':'j','prompt':'p','loras':[{'source':'a','weight':1}]}", ErrorCode.UNKNOWN_FIELD,
+                "loras[0].weight");
+        ValidationResult.Invalid uri = rejectOnly("{'jobId':'j','prompt':'p','loras':[{'source':'s3://acme-loras/x.safetensors'}]}",
+                ErrorCode.INVALID_FIELD, "loras[0].source");
+        assertTrue(uri.primary().message().contains("library names only"), uri.primary().message());
+
+        JobValidator allowing = new JobValidator(JobValidator.Limits.DEFAULTS,
+                new JobValidator.LoraLimits(1, 0, 1.5, Set.of("acme-loras")));
+        assertTrue(allowing.validate(bytes(json("{'jobId':'j','prompt':'p','loras':[{'source':'s3://acme-loras/x.safetensors',"
+                + "'scale':1.5}]}"))).isValid());
+        assertEquals("loras[0].source", reject(allowing, bytes(json("{'jobId':'j','prompt':'p','loras':"
+                + "[{'source':'s3://other/x.safetensors'}]}"))).primary().field());
+        assertEquals("loras", reject(allowing, bytes(json("{'jobId':'j','prompt':'p','loras':[{'source':'a'},"
+                + "{'source':'b'}]}"))).primary().field());
+    }
+
     @Test
     void unknownFieldIsRejectedWithAHint() {
         ValidationResult.Invalid invalid = rejectOnly("{'jobId':'j','prompt':'p','stpes':4}", ErrorCode.UNKNOWN_FIELD, "stpes");

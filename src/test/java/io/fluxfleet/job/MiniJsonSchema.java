@@ -28,7 +28,7 @@ final class MiniJsonSchema {
     private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$defs", "title", "description", "default", "$comment");
     private static final Set<String> ASSERTIONS = Set.of("$ref", "type", "enum", "const", "properties", "required",
             "additionalProperties", "items", "minimum", "maximum", "multipleOf", "minLength", "maxLength", "pattern",
-            "format", "maxProperties", "propertyNames", "anyOf");
+            "format", "maxProperties", "maxItems", "propertyNames", "anyOf");
 
     final JsonNode root;
 
@@ -142,6 +142,9 @@ final class MiniJsonSchema {
         }
         if (value.isObject()) {
             validateObject(schema, value, path, problems);
+        }
+        if (value.isArray() && schema.has("maxItems") && value.size() > schema.get("maxItems").intValue()) {
+            problems.add(path + ": more than " + schema.get("maxItems") + " items");
         }
         if (value.isArray() && schema.has("items")) {
             for (int i = 0; i < value.size(); i++) {

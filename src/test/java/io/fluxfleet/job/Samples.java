@@ -27,7 +27,8 @@ final class Samples {
                 Model.DEV, Acceleration.JIT_4X, 18,
                 new JobEvent.Timings(1250, 180, 17_400, 650, 120, 90, 19_690), 48_859, List.of(10_031L, 10_156L, 28_672L),
                 0.7614, Map.of("team", "ads"), "http://s3.local/renders-eu/renders/job-42.png?X-Amz-Signature=abc",
-                T0.plusSeconds(3620));
+                T0.plusSeconds(3620), List.of(new LoraUse("styles/watercolor", 0.8,
+                "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae")));
     }
 
     static JobEvent.Completed completedWithoutPresignedUrl() {
@@ -35,7 +36,7 @@ final class Samples {
         return new JobEvent.Completed(c.version(), c.jobId(), c.workerId(), c.attempt(), c.timestamp(), c.device(), c.bucket(),
                 c.key(), c.sidecarKey(), c.contentType(), c.bytes(), c.sha256(), c.width(), c.height(), c.seed(), c.model(),
                 c.acceleration(), c.steps(), c.timings(), c.tokenEvaluations(), c.tokenEvaluationsPerStage(),
-                c.flopsSavedFraction(), c.labels(), null, null);
+                c.flopsSavedFraction(), c.labels(), null, null, List.of());
     }
 
     static JobEvent.Failed failedAfterRetries() {

@@ -100,6 +100,14 @@ class SchemaAgreementTest {
         assertEquals(JobValidator.MAX_LABEL_KEY_LENGTH, p.get("labels").get("propertyNames").get("maxLength").intValue());
         assertEquals(JobValidator.MAX_LABEL_VALUE_LENGTH, p.get("labels").get("additionalProperties").get("maxLength").intValue());
 
+        JobValidator.LoraLimits loraLimits = JobValidator.LoraLimits.DEFAULTS;
+        assertEquals(loraLimits.maxPerJob(), p.get("loras").get("maxItems").intValue());
+        JsonNode lora = MiniJsonSchema.load(REQUEST_SCHEMA).root.get("$defs").get("Lora").get("properties");
+        assertEquals(loraLimits.minScale(), lora.get("scale").get("minimum").doubleValue());
+        assertEquals(loraLimits.maxScale(), lora.get("scale").get("maximum").doubleValue());
+        assertEquals(JobRequest.Lora.DEFAULT_SCALE, lora.get("scale").get("default").doubleValue());
+        assertEquals(LoraSources.MAX_LENGTH, lora.get("source").get("maxLength").intValue());
+
         JsonNode output = MiniJsonSchema.load(REQUEST_SCHEMA).root.get("$defs").get("Output").get("properties");
         assertEquals(SafeNames.BUCKET_REGEX, output.get("bucket").get("pattern").textValue());
         assertEquals(SafeNames.KEY_PREFIX_REGEX, output.get("keyPrefix").get("pattern").textValue());
@@ -185,6 +193,12 @@ class SchemaAgreementTest {
             "{'jobId':'j','prompt':'p','output':{'fromat':'png'}}",
             "{'jobId':'j','prompt':'p','labels':{'n':1}}",
             "{'jobId':'j','prompt':'p','version':2}",
+            "{'jobId':'j','prompt':'p','loras':[{'source':'a'},{'source':'b'},{'source':'c'},{'source':'d'},{'source':'e'}]}",
+            "{'jobId':'j','prompt':'p','loras':[{'source':'a','scale':2.5}]}",
+            "{'jobId':'j','prompt':'p','loras':[{'source':'styles/../secret'}]}",
+            "{'jobId':'j','prompt':'p','loras':[{'scale':1}]}",
+            "{'jobId':'j','prompt':'p','loras':[{'source':'a','weight':1}]}",
+            "{'jobId':'j','prompt':'p','loras':{'source':'a'}}",
             "{'jobId':'j','prompt':'p','width':'1024'}",
             "{'jobId':'has space','prompt':'p'}",
             "{'jobId':'j','prompt':'   '}",
@@ -202,7 +216,9 @@ class SchemaAgreementTest {
             "{'jobId':'j','prompt':'p','model':'schnell','acceleration':'ralu-7x','priority':0}",
             "{'jobId':'j','prompt':'p','acceleration':'custom','custom':{'sampler':'ralu','steps':[2,3,5],'ends':[0.2,0.3,1.0]}}",
             "{'jobId':'j','prompt':'p','output':{'bucket':'my.bucket-1','keyPrefix':'t/acme=1/x+y/','format':'jpeg'}}",
-            "{'jobId':'j','prompt':'p','seed':null,'output':null,'labels':null,'deadline':'2030-01-01T00:00:00+05:30'}"})
+            "{'jobId':'j','prompt':'p','seed':null,'output':null,'labels':null,'deadline':'2030-01-01T00:00:00+05:30'}",
+            "{'jobId':'j','prompt':'p','loras':[{'source':'styles/water_color-2.safetensors'},{'source':'b','scale':-1.5}]}",
+            "{'jobId':'j','prompt':'p','loras':null}"})
     void schemaAndValidatorAcceptTheSameGoodRequests(String singleQuoted) throws Exception {
         byte[] value = singleQuoted.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
         ValidationResult result = new JobValidator().validate(value);
@@ -241,7 +257,8 @@ class SchemaAgreementTest {
                     {"version":1,"jobId":"job-42","prompt":"a lighthouse at dusk","width":1024,"height":768,"steps":28,
                      "guidance":3.5,"seed":7,"model":"dev","acceleration":"custom","custom":{"sampler":"jit","steps":11,"densities":[0.3,0.6,1.0]},
                      "output":{"bucket":"renders-eu","keyPrefix":"tenants/acme","format":"png"},"priority":7,
-                     "tenant":"acme","deadline":"2030-01-01T12:00:00Z","labels":{"team":"ads"},"maxSequenceLength":256,"trace":true}""");
+                     "tenant":"acme","deadline":"2030-01-01T12:00:00Z","labels":{"team":"ads"},"maxSequenceLength":256,"trace":true,
+                     "loras":[{"source":"styles/watercolor","scale":0.8}]}""");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

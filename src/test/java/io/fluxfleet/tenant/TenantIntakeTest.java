@@ -9,6 +9,7 @@ import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
 import io.fluxfleet.job.ValidationResult;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TenantIntakeTest {
@@ -92,5 +93,18 @@ class TenantIntakeTest {
         TenantIntake ralu = new TenantIntake(PROD, FLEET, Acceleration.RALU_7X);
         rejectOnly(ralu, "{'jobId':'j','prompt':'p','tenant':'acme','model':'schnell','width':512,'height':512}",
                 ErrorCode.NOT_ALLOWED_FOR_TENANT, "acceleration");
+    }
+
+    @Test
+    void anS3AdapterMustLieInABucketTheFleetAllowsForAdaptersAndTheTenantMayUse() {
+        // Mutation: TenantIntake returning the valid result without loraBucketProblem made the last check fail.
+        TenantIntake intake = new TenantIntake(PROD, FLEET,
+                new JobValidator.LoraLimits(4, -2.0, 2.0, Set.of("acme-renders", "shared-loras")), Acceleration.JIT_4X);
+        String acme = "{'jobId':'j','prompt':'p','tenant':'acme','model':'schnell','width':512,'height':512,";
+        JobRequest ok = accept(intake, acme + "'loras':[{'source':'s3://acme-renders/a.safetensors'},{'source':'styles/b'}]}");
+        assertEquals(2, ok.loras().size());
+        rejectOnly(intake, acme + "'loras':[{'source':'s3://other-bucket/a'}]}", ErrorCode.INVALID_FIELD, "loras[0].source");
+        rejectOnly(intake, acme + "'loras':[{'source':'styles/b'},{'source':'s3://shared-loras/a'}]}",
+                ErrorCode.INVALID_FIELD, "loras[1].source");
     }
 }

@@ -1,12 +1,10 @@
 package io.fluxfleet.worker;
 
 import io.fluxfleet.flux.FluxPipeline;
-import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
-import io.fluxfleet.sampling.Sampler;
-import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.StepObserver;
 import io.fluxfleet.worker.render.Engine;
+import io.fluxfleet.worker.render.EngineCall;
 import io.fluxfleet.worker.render.SlotPool;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,13 +27,13 @@ public class FaultTriggeringEngine extends Engine {
     static final String SLOW_WARM_UP = "test.fluxfleet.slow-warm-up";
 
     @Override
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer,
-            SamplingTrace trace) {
-        String prompt = request.prompt();
+    public RenderResult render(FluxPipeline pipeline, EngineCall call) {
+        StepObserver observer = call.observer();
+        String prompt = call.request().prompt();
         if (SlotPool.WARM_UP_PROMPT.equals(prompt)) {
             ConfigProvider.getConfig().getOptionalValue(SLOW_WARM_UP, Duration.class).ifPresent(d -> sleep(d.toMillis()));
         }
-        return super.render(pipeline, request, sampler, (step, total, sigma, evaluations) -> {
+        return super.render(pipeline, call.withObserver((step, total, sigma, evaluations) -> {
             observer.onStep(step, total, sigma, evaluations);
             if (prompt.contains("[[test:slow]]")) {
                 sleep(250);
@@ -46,7 +44,7 @@ public class FaultTriggeringEngine extends Engine {
             if (prompt.contains("[[test:device-error]]")) {
                 throw new IllegalStateException("CUDA error: an illegal memory access was encountered (test hook)");
             }
-        }, trace);
+        }));
     }
 
     private static void sleep(long ms) {

@@ -29,6 +29,7 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
     public static final String EVENTS_TOPIC = "test.fluxfleet.events";
     public static final String BUCKET = "test-renders";
     public static final String WORKER_ID = "test-worker";
+    public static final String LORA_BUCKET = "test-loras";
 
     private Path workDir;
     private LocalStack stack;
@@ -60,6 +61,8 @@ public class FleetStackResource implements QuarkusTestResourceLifecycleManager {
             config.put("fluxfleet.topics.events", EVENTS_TOPIC);
             config.put("fluxfleet.storage.bucket", BUCKET);
             config.put("fluxfleet.limits.allowed-buckets", BUCKET + ",other-renders");
+            config.put("fluxfleet.lora.library-bucket", LORA_BUCKET);
+            config.put("fluxfleet.lora.cache-dir", workDir.resolve("lora-cache").toString());
             // Reliability tests: short backoff (the engine fault triggers come with FaultTriggeringEngine).
             config.put("fluxfleet.reliability.backoff", "PT0.3S");
             return config;

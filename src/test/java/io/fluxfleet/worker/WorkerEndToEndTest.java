@@ -197,7 +197,7 @@ class WorkerEndToEndTest {
             assertEquals(256, sidecar.path("textTokens").asInt());
             List<String> keys = new java.util.ArrayList<>();
             sidecar.path("traceKeys").forEach(k -> keys.add(k.asText()));
-            String base = "tenants/test/" + jobId + "+";
+            String base = "renders/demo/jpeg/" + jobId + "+";
             assertEquals(List.of(base + "trace.json", base + "trace.safetensors", base + "trace.png"), keys);
             JsonNode index = new ObjectMapper().readTree(get(s3, done.bucket(), keys.get(0)));
             assertEquals("ralu-4x", index.path("sampler").asText());

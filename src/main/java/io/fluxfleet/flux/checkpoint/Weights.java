@@ -60,8 +60,18 @@ public final class Weights implements AutoCloseable {
         return tensors.containsKey(prefix + name);
     }
 
+    /** The full canonical name of a weight or layer this scope calls {@code name}. */
+    public String qualified(String name) {
+        return prefix + name;
+    }
+
     public Weights scope(String childPrefix) {
         return new Weights(tensors, manager, prefix + childPrefix + ".");
+    }
+
+    /** Every canonical name held (whatever this view's prefix). */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(tensors.keySet());
     }
 
     public NDManager manager() {

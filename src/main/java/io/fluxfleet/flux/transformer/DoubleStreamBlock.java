@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import io.fluxfleet.flux.checkpoint.Weights;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
-import io.fluxfleet.tensor.Linear;
 
 /**
  * Double-stream block: image and text tokens keep separate weights (modulation, qkv, QK-norm,
@@ -15,17 +14,17 @@ import io.fluxfleet.tensor.Linear;
 public final class DoubleStreamBlock {
 
     /** One stream's weights: img_* or txt_*. */
-    private record Stream(Modulation mod, Linear qkv, NDArray queryNorm, NDArray keyNorm, Linear proj, Linear mlpIn,
-            Linear mlpOut) {
+    private record Stream(Modulation mod, AdaptedLinear qkv, NDArray queryNorm, NDArray keyNorm, AdaptedLinear proj,
+            AdaptedLinear mlpIn, AdaptedLinear mlpOut) {
 
-        static Stream load(Weights w, String name) {
-            return new Stream(new Modulation(Linear.of(w, name + "_mod.lin"), 2),
-                    Linear.of(w, name + "_attn.qkv"),
+        static Stream load(Weights w, String name, ActiveAdapters a) {
+            return new Stream(new Modulation(AdaptedLinear.of(w, name + "_mod.lin", a), 2),
+                    AdaptedLinear.of(w, name + "_attn.qkv", a),
                     w.get(name + "_attn.norm.query_norm.scale"),
                     w.get(name + "_attn.norm.key_norm.scale"),
-                    Linear.of(w, name + "_attn.proj"),
-                    Linear.of(w, name + "_mlp.0"),
-                    Linear.of(w, name + "_mlp.2"));
+                    AdaptedLinear.of(w, name + "_attn.proj", a),
+                    AdaptedLinear.of(w, name + "_mlp.0", a),
+                    AdaptedLinear.of(w, name + "_mlp.2", a));
         }
     }
 
@@ -35,9 +34,9 @@ public final class DoubleStreamBlock {
     private final Kernels kernels;
     private final boolean fp16Guard;
 
-    public DoubleStreamBlock(Weights w, FluxConfig config, ComputePolicy policy) {
-        this.img = Stream.load(w, "img");
-        this.txt = Stream.load(w, "txt");
+    public DoubleStreamBlock(Weights w, FluxConfig config, ComputePolicy policy, ActiveAdapters adapters) {
+        this.img = Stream.load(w, "img", adapters);
+        this.txt = Stream.load(w, "txt", adapters);
         this.heads = config.heads();
         this.kernels = policy.kernels();
         this.fp16Guard = policy.fp16Guard();

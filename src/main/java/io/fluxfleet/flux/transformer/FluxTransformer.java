@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import io.fluxfleet.flux.checkpoint.Weights;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
-import io.fluxfleet.tensor.Linear;
 import io.fluxfleet.tensor.Scopes;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +23,9 @@ public final class FluxTransformer implements AutoCloseable {
     private final ComputePolicy policy;
     private final Kernels kernels;
     private final Weights weights;
-    private final Linear imgIn;
-    private final Linear txtIn;
+    private final ActiveAdapters adapters = new ActiveAdapters();
+    private final AdaptedLinear imgIn;
+    private final AdaptedLinear txtIn;
     private final MlpEmbedder timeIn;
     private final MlpEmbedder vectorIn;
     private final MlpEmbedder guidanceIn;
@@ -39,18 +39,18 @@ public final class FluxTransformer implements AutoCloseable {
         this.policy = policy;
         this.kernels = policy.kernels();
         this.weights = w;
-        this.imgIn = Linear.of(w, "img_in");
-        this.txtIn = Linear.of(w, "txt_in");
-        this.timeIn = MlpEmbedder.of(w, "time_in");
-        this.vectorIn = MlpEmbedder.of(w, "vector_in");
-        this.guidanceIn = config.guidanceEmbed() ? MlpEmbedder.of(w, "guidance_in") : null;
+        this.imgIn = AdaptedLinear.of(w, "img_in", adapters);
+        this.txtIn = AdaptedLinear.of(w, "txt_in", adapters);
+        this.timeIn = MlpEmbedder.of(w, "time_in", adapters);
+        this.vectorIn = MlpEmbedder.of(w, "vector_in", adapters);
+        this.guidanceIn = config.guidanceEmbed() ? MlpEmbedder.of(w, "guidance_in", adapters) : null;
         for (int i = 0; i < config.doubleBlocks(); i++) {
-            doubleBlocks.add(new DoubleStreamBlock(w.scope("double_blocks." + i), config, policy));
+            doubleBlocks.add(new DoubleStreamBlock(w.scope("double_blocks." + i), config, policy, adapters));
         }
         for (int i = 0; i < config.singleBlocks(); i++) {
-            singleBlocks.add(new SingleStreamBlock(w.scope("single_blocks." + i), config, policy));
+            singleBlocks.add(new SingleStreamBlock(w.scope("single_blocks." + i), config, policy, adapters));
         }
-        this.finalLayer = new LastLayer(w.scope("final_layer"));
+        this.finalLayer = new LastLayer(w.scope("final_layer"), adapters);
         this.rope = new RotaryEmbedding(config.axesDim(), config.theta());
     }
 
@@ -114,6 +114,11 @@ public final class FluxTransformer implements AutoCloseable {
 
     public ComputePolicy policy() {
         return policy;
+    }
+
+    /** The LoRA adapters the next forward calls apply; see {@link ActiveAdapters#bind}. */
+    public ActiveAdapters adapters() {
+        return adapters;
     }
 
     @Override

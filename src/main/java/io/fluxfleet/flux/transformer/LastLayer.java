@@ -4,17 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.fluxfleet.flux.checkpoint.Weights;
 import io.fluxfleet.tensor.Kernels;
-import io.fluxfleet.tensor.Linear;
 
 /** Final layer: (shift, scale) from SiLU(vec), modulated LayerNorm, Linear to the 64 latent channels. */
 public final class LastLayer {
 
-    private final Linear adaLN;
-    private final Linear linear;
+    private final AdaptedLinear adaLN;
+    private final AdaptedLinear linear;
 
-    public LastLayer(Weights w) {
-        this.adaLN = Linear.of(w, "adaLN_modulation.1");
-        this.linear = Linear.of(w, "linear");
+    public LastLayer(Weights w, ActiveAdapters adapters) {
+        this.adaLN = AdaptedLinear.of(w, "adaLN_modulation.1", adapters);
+        this.linear = AdaptedLinear.of(w, "linear", adapters);
     }
 
     /** @param x [B, N, H] image tokens; returns [B, N, 64] */

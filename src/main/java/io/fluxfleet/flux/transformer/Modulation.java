@@ -3,13 +3,12 @@ package io.fluxfleet.flux.transformer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.fluxfleet.tensor.Kernels;
-import io.fluxfleet.tensor.Linear;
 
 /**
  * adaLN modulation: Linear(SiLU(vec)) split into chunks of (shift, scale, gate) triples.
  * The caller passes SiLU(vec) once for all blocks.
  */
-public record Modulation(Linear lin, int triples) {
+public record Modulation(AdaptedLinear lin, int triples) {
 
     /** One (shift, scale, gate) triple, each [B, 1, H]. */
     public record Params(NDArray shift, NDArray scale, NDArray gate) {

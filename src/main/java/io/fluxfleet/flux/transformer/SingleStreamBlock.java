@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import io.fluxfleet.flux.checkpoint.Weights;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
-import io.fluxfleet.tensor.Linear;
 
 /**
  * Single-stream block on concat(text, image): one Linear gives q, k, v and the MLP input in
@@ -15,8 +14,8 @@ import io.fluxfleet.tensor.Linear;
 public final class SingleStreamBlock {
 
     private final Modulation modulation;
-    private final Linear linear1;
-    private final Linear linear2;
+    private final AdaptedLinear linear1;
+    private final AdaptedLinear linear2;
     private final NDArray queryNorm;
     private final NDArray keyNorm;
     private final int heads;
@@ -24,10 +23,10 @@ public final class SingleStreamBlock {
     private final Kernels kernels;
     private final boolean fp16Guard;
 
-    public SingleStreamBlock(Weights w, FluxConfig config, ComputePolicy policy) {
-        this.modulation = new Modulation(Linear.of(w, "modulation.lin"), 1);
-        this.linear1 = Linear.of(w, "linear1");
-        this.linear2 = Linear.of(w, "linear2");
+    public SingleStreamBlock(Weights w, FluxConfig config, ComputePolicy policy, ActiveAdapters adapters) {
+        this.modulation = new Modulation(AdaptedLinear.of(w, "modulation.lin", adapters), 1);
+        this.linear1 = AdaptedLinear.of(w, "linear1", adapters);
+        this.linear2 = AdaptedLinear.of(w, "linear2", adapters);
         this.queryNorm = w.get("norm.query_norm.scale");
         this.keyNorm = w.get("norm.key_norm.scale");
         this.heads = config.heads();

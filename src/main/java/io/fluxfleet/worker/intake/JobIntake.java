@@ -54,13 +54,13 @@ public class JobIntake {
 
     @PostConstruct
     void init() {
-        validator = new JobValidator(TenantSetup.fleetLimits(config));
+        validator = new JobValidator(TenantSetup.fleetLimits(config), config.lora().toValidatorLimits());
         fleetDefault = Acceleration.parse(config.defaultAcceleration())
                 .filter(Samplers::available)
                 .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
                         + config.defaultAcceleration() + "' is not a preset this fleet can run; use one of "
                         + Samplers.AVAILABLE.stream().map(Acceleration::wireName).toList()));
-        tenantIntake = new TenantIntake(tenants, validator.limits(), fleetDefault);
+        tenantIntake = new TenantIntake(tenants, validator.limits(), validator.loraLimits(), fleetDefault);
     }
 
     /**

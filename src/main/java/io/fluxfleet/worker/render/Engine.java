@@ -1,19 +1,14 @@
 package io.fluxfleet.worker.render;
 
 import io.fluxfleet.flux.FluxPipeline;
-import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.flux.RenderResult;
-import io.fluxfleet.sampling.Sampler;
-import io.fluxfleet.sampling.SamplingTrace;
-import io.fluxfleet.sampling.StepObserver;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** One engine render on a slot's pipeline; the single place where the worker calls the engine. */
 @ApplicationScoped
 public class Engine {
 
-    public RenderResult render(FluxPipeline pipeline, RenderRequest request, Sampler sampler, StepObserver observer,
-            SamplingTrace trace) {
-        return pipeline.render(request, sampler, observer, trace);
+    public RenderResult render(FluxPipeline pipeline, EngineCall call) {
+        return pipeline.render(call.request(), call.adapters(), call.sampler(), call.observer(), call.trace());
     }
 }

@@ -8,6 +8,7 @@ import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.Model;
+import io.fluxfleet.lora.JobAdapters;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;
 import io.fluxfleet.sampling.SamplingTrace;
@@ -59,6 +60,9 @@ public class Renderer {
     @Inject
     WorkerIdentity identity;
 
+    @Inject
+    AdapterLibrary adapters;
+
     public Rendered render(Job job) {
         Slot slot = acquire(job);
         try {
@@ -71,10 +75,14 @@ public class Renderer {
                     guidance, request.maxSequenceLength());
             long r0 = System.nanoTime();
             TraceRecorder trace = request.wantsTrace() ? new TraceRecorder() : null;
-            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest, trace);
+            JobAdapters.Prepared loras = adapters.prepare(job, slot);
+            RenderResult result = renderRetryingOutOfMemory(job, slot, renderRequest, loras, trace);
             long renderNanos = System.nanoTime() - r0;
             engineFailures.succeeded();
-            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request), trace);
+            return new Rendered(result, seed, slot.device(), renderNanos, flopsSavedFraction(result, request), trace,
+                    loras.used());
+        } catch (JobFailure e) {
+            throw e;
         } catch (CancellationException e) {
             String m = String.valueOf(e.getMessage());
             if (m.startsWith(ProgressEvents.CANCELLED_MESSAGE)) {
@@ -110,7 +118,7 @@ public class Renderer {
 
     /** An out-of-memory error is retried once in place, after freeing the engine's caches. */
     private RenderResult renderRetryingOutOfMemory(Job job, Slot slot, RenderRequest renderRequest,
-            TraceRecorder trace) {
+            JobAdapters.Prepared loras, TraceRecorder trace) {
         FluxPipeline pipeline = slot.pipeline();
         LatentGrid grid = LatentGrid.forImage(renderRequest.width(), renderRequest.height());
         for (int inPlace = 0; ; inPlace++) {
@@ -118,9 +126,9 @@ public class Renderer {
             TraceRecorder attemptTrace = trace == null ? null : trace.reset(); // an in-place retry records afresh
             metrics.engineRenderStarted();
             try {
-                return engine.render(pipeline, renderRequest, sampler,
+                return engine.render(pipeline, new EngineCall(renderRequest, sampler,
                         progress.observer(job, Samplers.plannedTokenEvaluations(sampler, grid)),
-                        attemptTrace == null ? SamplingTrace.NONE : attemptTrace);
+                        attemptTrace == null ? SamplingTrace.NONE : attemptTrace, loras.applied()));
             } catch (CancellationException e) {
                 throw e;
             } catch (RuntimeException | Error e) {

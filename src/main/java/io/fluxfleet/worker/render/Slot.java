@@ -1,6 +1,7 @@
 package io.fluxfleet.worker.render;
 
 import io.fluxfleet.flux.FluxPipeline;
+import io.fluxfleet.lora.JobAdapters;
 
 /** One device with its own model replica; runs one job at a time. */
 public final class Slot {
@@ -11,6 +12,7 @@ public final class Slot {
     private final String device;
     private volatile State state = State.LOADING;
     private volatile FluxPipeline pipeline;
+    private volatile JobAdapters adapters;
     private volatile String error;
     private volatile String currentJob;
     private volatile long jobsDone;
@@ -37,6 +39,11 @@ public final class Slot {
         return pipeline;
     }
 
+    /** This replica's LoRA adapters (its device cache); null while loading. */
+    public JobAdapters adapters() {
+        return adapters;
+    }
+
     /** Why the slot is BROKEN; null otherwise. */
     public String error() {
         return error;
@@ -51,8 +58,9 @@ public final class Slot {
         return jobsDone;
     }
 
-    void loaded(FluxPipeline pipeline) {
+    void loaded(FluxPipeline pipeline, JobAdapters adapters) {
         this.pipeline = pipeline;
+        this.adapters = adapters;
         this.state = State.WARMING_UP;
     }
 

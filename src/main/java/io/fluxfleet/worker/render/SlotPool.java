@@ -5,6 +5,7 @@ import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
+import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.job.Model;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
@@ -37,6 +38,9 @@ public class SlotPool {
 
     @Inject
     FleetConfig config;
+
+    @Inject
+    AdapterLibrary adapters;
 
     @Inject
     Engine engine;
@@ -86,13 +90,13 @@ public class SlotPool {
                 long s0 = System.nanoTime();
                 ComputePolicy policy = ComputePolicy.forDevice(ComputePolicy.parseDevice(slot.device()),
                         Kernels.Choice.parse(config.kernels()));
-                slot.loaded(FluxPipeline.load(model, policy));
+                slot.loaded(FluxPipeline.load(model, policy), adapters.forSlot(model.transformerConfig(), policy));
                 long s1 = System.nanoTime();
                 if (config.warmup().enabled()) {
                     FluxPipeline pipeline = slot.pipeline();
-                    engine.render(pipeline, new RenderRequest(WARM_UP_PROMPT, config.warmup().width(),
+                    engine.render(pipeline, new EngineCall(new RenderRequest(WARM_UP_PROMPT, config.warmup().width(),
                             config.warmup().height(), 0L, 3.5f), pipeline.defaultSampler(config.warmup().steps()),
-                            (step, total, sigma, evals) -> { }, io.fluxfleet.sampling.SamplingTrace.NONE);
+                            (step, total, sigma, evals) -> { }, SamplingTrace.NONE, List.of()));
                 }
                 long s2 = System.nanoTime();
                 slot.ready();
@@ -216,6 +220,7 @@ public class SlotPool {
             if (pipeline != null && slot.state() != Slot.State.BUSY) {
                 try {
                     pipeline.close();
+                    slot.adapters().close();
                 } catch (RuntimeException e) {
                     LOG.debugf(e, "closing slot %d", slot.index());
                 }

@@ -36,6 +36,6 @@ public class CompletedEvents {
                 s.device(), s.bucket(), s.key(), ObjectKeys.sidecarKey(job.request()), s.contentType(), s.bytes(),
                 s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.acceleration(), s.steps(), timings,
                 s.tokenEvaluations(), s.tokenEvaluationsPerStage(), s.flopsSavedFraction(), job.request().labels(),
-                presignedUrl, presignedExpiresAt);
+                presignedUrl, presignedExpiresAt, s.loras() == null ? java.util.List.of() : s.loras());
     }
 }

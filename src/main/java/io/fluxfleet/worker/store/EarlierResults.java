@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.job.LoraUse;
 import io.fluxfleet.job.JobJson;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.Model;
@@ -86,7 +87,7 @@ public class EarlierResults {
                 s.path("workerId").asText(), s.path("device").asText(), s.path("attempt").asInt(1),
                 Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request(),
                 s.path("tenant").asText(), s.path("requestSha256").asText(),
-                s.hasNonNull("textTokens") ? s.get("textTokens").asInt() : null, traceKeys(s));
+                s.hasNonNull("textTokens") ? s.get("textTokens").asInt() : null, traceKeys(s), loras(s.path("loras")));
     }
 
     private static List<String> traceKeys(JsonNode sidecar) {
@@ -96,5 +97,13 @@ public class EarlierResults {
         List<String> keys = new ArrayList<>();
         sidecar.get("traceKeys").forEach(n -> keys.add(n.asText()));
         return keys;
+    }
+
+    /** The adapters a sidecar records (none in sidecars written before adapters existed). */
+    private static List<LoraUse> loras(JsonNode array) {
+        List<LoraUse> loras = new ArrayList<>();
+        array.forEach(n -> loras.add(new LoraUse(n.path("source").asText(), n.path("scale").asDouble(),
+                n.path("sha256").asText())));
+        return loras;
     }
 }

@@ -106,7 +106,8 @@ public class ResultStore {
                 sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
-                request, job.tenant().id(), Sidecar.requestSha256(request), result.textTokens(), traceKeys);
+                request, job.tenant().id(), Sidecar.requestSha256(request), result.textTokens(), traceKeys,
+                rendered.loras());
         uploads.put(new Uploads.Upload(job.bucket(), sidecarKey,
                 JobJson.toJson(sidecar).getBytes(StandardCharsets.UTF_8), "application/json"), deadline);
         return completedEvents.of(job, sidecar, timings(job, result, encodeMs, u0));

@@ -3,6 +3,7 @@ package io.fluxfleet.worker.store;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
+import io.fluxfleet.job.LoraUse;
 import io.fluxfleet.job.Model;
 import java.time.Instant;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.List;
  * The metadata object written next to each image ({@code <keyPrefix>/<jobId>.json}): what the image
  * is (size, sha256 of its bytes), how it was made (the normalised request echoed, seed actually used,
  * preset, steps, token evaluations, FLOPs saved, timings up to the image upload, the T5 length the
- * prompt was encoded at, the keys of the sampler trace when the job asked for one) and by whom.
+ * prompt was encoded at, the keys of the sampler trace when the job asked for one, the LoRA adapters
+ * applied with their sha256) and by whom.
  * Written with {@link io.fluxfleet.job.JobJson#toJson}. Its tenant and request hash decide whether a
  * later job with the same key may be answered from it (docs/security.md).
  */
@@ -43,7 +45,8 @@ public record Sidecar(
         String requestSha256,
         Integer textTokens,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        List<String> traceKeys) {
+        List<String> traceKeys,
+        List<LoraUse> loras) {
 
     public static final int VERSION = 1;
 

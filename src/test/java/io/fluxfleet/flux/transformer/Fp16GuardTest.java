@@ -65,11 +65,11 @@ class Fp16GuardTest {
             NDArray ids = m.zeros(new ai.djl.ndarray.types.Shape(1, 9, 3));
             ai.djl.ndarray.NDList pe = new RotaryEmbedding(c.axesDim(), c.theta()).anglesCosSin(ids);
 
-            DoubleStreamBlock full = new DoubleStreamBlock(w32.scope("double_blocks.0"), c, ComputePolicy.cpu());
+            DoubleStreamBlock full = new DoubleStreamBlock(w32.scope("double_blocks.0"), c, ComputePolicy.cpu(), new ActiveAdapters());
             float max32 = full.forward(image, text, vec, pe).get(1).abs().max().getFloat();
             assertTrue(max32 > 65504, "in fp32 the text stream leaves fp16's range: " + max32);
 
-            DoubleStreamBlock half = new DoubleStreamBlock(w16.scope("double_blocks.0"), c, fp16());
+            DoubleStreamBlock half = new DoubleStreamBlock(w16.scope("double_blocks.0"), c, fp16(), new ActiveAdapters());
             NDArray out = half.forward(image.toType(DataType.FLOAT16, false), text.toType(DataType.FLOAT16, false),
                     vec.toType(DataType.FLOAT16, false), pe).get(1);
             assertTrue(finite(out), "guarded fp16 text stream is finite");
