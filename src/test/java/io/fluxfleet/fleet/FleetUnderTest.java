@@ -146,6 +146,7 @@ final class FleetUnderTest implements AutoCloseable {
     private List<String> command() {
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true",
+                "-Dquarkus.profile=demo", // the local stack's credentials and the default tenant (demo)
                 "-Dfluxfleet.model-dir=" + model,
                 "-Dfluxfleet.default-acceleration=none",
                 "-Dfluxfleet.topics.jobs=" + topics.jobs(),

@@ -61,7 +61,7 @@ final class JobMix {
     String missingBucketJob(String jobId) {
         return """
                 {"jobId": "%s", "prompt": "to a bucket that is not there", "width": 64, "height": 64, "steps": 1,
-                 "acceleration": "none", "output": {"bucket": "pf-no-such-bucket", "keyPrefix": "renders", "format": "png"}}"""
+                 "acceleration": "none", "output": {"bucket": "pf-no-such-bucket", "keyPrefix": "renders/demo", "format": "png"}}"""
                 .formatted(jobId);
     }
 
