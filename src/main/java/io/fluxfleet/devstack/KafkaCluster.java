@@ -288,20 +288,9 @@ public final class KafkaCluster implements AutoCloseable {
         // A killed node is fenced within seconds instead of the default 9 s heartbeat timeout.
         config.put("broker.session.timeout.ms", 6000);
         config.put("broker.heartbeat.interval.ms", 1000);
-        StringBuilder text = new StringBuilder("# KRaft node " + id + " of " + settings.nodes() + ", written by "
-                + KafkaCluster.class.getName() + "\n");
-        config.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
-        Files.writeString(dir.resolve("server.properties"), text, StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("log4j2.properties"), String.join("\n",
-                "rootLogger.level = INFO",
-                "rootLogger.appenderRef.stdout.ref = STDOUT",
-                "appender.stdout.type = Console",
-                "appender.stdout.name = STDOUT",
-                "appender.stdout.layout.type = PatternLayout",
-                "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
-                "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
-                "logger.config.level = WARN",
-                ""), StandardCharsets.UTF_8);
+        BrokerFiles.writeProperties(dir.resolve("server.properties"),
+                "KRaft node " + id + " of " + settings.nodes() + ", written by " + KafkaCluster.class.getName(), config);
+        BrokerFiles.writeLogConfig(dir);
     }
 
     private void format(int index, String clusterId) throws IOException {

@@ -331,21 +331,10 @@ public final class LocalStack implements AutoCloseable {
         if (security != null) {
             security.applyTo(config, LOOPBACK, kafkaPort);
         }
-        writeProperties(kafkaDir().resolve("server.properties"),
+        BrokerFiles.writeProperties(kafkaDir().resolve("server.properties"),
                 "Single-node KRaft broker+controller on loopback, written by " + LocalStack.class.getName(), config);
 
-        Files.writeString(kafkaDir().resolve("log4j2.properties"), String.join("\n",
-                "# Broker logs go to stdout, which LocalStack appends to kafka.log",
-                "rootLogger.level = INFO",
-                "rootLogger.appenderRef.stdout.ref = STDOUT",
-                "appender.stdout.type = Console",
-                "appender.stdout.name = STDOUT",
-                "appender.stdout.layout.type = PatternLayout",
-                "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
-                // Skips the dump of the full broker config at every start: it is in server.properties.
-                "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
-                "logger.config.level = WARN",
-                ""), StandardCharsets.UTF_8);
+        BrokerFiles.writeLogConfig(kafkaDir());
     }
 
     private void formatKafkaLogDirIfNeeded() throws IOException {
@@ -415,7 +404,7 @@ public final class LocalStack implements AutoCloseable {
         config.put("s3proxy.credential", SECRET_KEY);
         config.put("jclouds.provider", S3_BLOBSTORE_PROVIDER);
         config.put("jclouds.filesystem.basedir", s3Dir().resolve("data"));
-        writeProperties(s3Dir().resolve("s3proxy.properties"),
+        BrokerFiles.writeProperties(s3Dir().resolve("s3proxy.properties"),
                 "S3Proxy on loopback with a local filesystem store, written by " + LocalStack.class.getName(), config);
 
         // S3Proxy ships no logging config, and logback's default is DEBUG for everything.
@@ -498,12 +487,6 @@ public final class LocalStack implements AutoCloseable {
         command.add(mainClass);
         command.addAll(List.of(args));
         return command;
-    }
-
-    private static void writeProperties(Path file, String comment, Map<String, Object> properties) throws IOException {
-        StringBuilder text = new StringBuilder("# ").append(comment).append('\n');
-        properties.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
-        Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
     /** Distinct free loopback ports: all sockets are held open together so that no two are the same. */
