@@ -49,8 +49,7 @@ public class EventFeed {
 
     private final Map<String, List<Consumer<LiveEvent>>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Deque<Timed>> recent = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private Thread poller;
+    private final PollingLoop loop = new PollingLoop();
 
     private record Timed(long atMs, LiveEvent event) {
     }
@@ -66,22 +65,11 @@ public class EventFeed {
     }
 
     public synchronized void start() {
-        running = true;
-        poller = new Thread(this::poll, "fluxfleet-gateway-event-feed");
-        poller.setDaemon(true);
-        poller.start();
+        loop.start("fluxfleet-gateway-event-feed", this::poll);
     }
 
     public synchronized void stop() {
-        running = false;
-        if (poller != null) {
-            try {
-                poller.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            poller = null;
-        }
+        loop.stop(5000);
     }
 
     /**
@@ -115,7 +103,7 @@ public class EventFeed {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         long lastPrune = System.currentTimeMillis();
-        while (running) {
+        while (loop.running()) {
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
                 String topic = fleet.topics().events();
                 List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -133,7 +121,7 @@ public class EventFeed {
                         consumer.seekToEnd(List.of(p));
                     }
                 }
-                while (running) {
+                while (loop.running()) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         dispatch(r);
                     }

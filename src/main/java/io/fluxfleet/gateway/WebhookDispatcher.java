@@ -57,8 +57,7 @@ public class WebhookDispatcher {
     @Inject
     Vertx vertx;
 
-    private volatile boolean running;
-    private Thread poller;
+    private final PollingLoop loop = new PollingLoop();
     private WebhookLanes lanes;
     private volatile PendingOffsets pending = new PendingOffsets();
 
@@ -75,23 +74,12 @@ public class WebhookDispatcher {
     public synchronized void start() {
         lanes = new WebhookLanes(config.webhooks().perTenantConcurrency());
         pending = new PendingOffsets();
-        running = true;
-        poller = new Thread(this::poll, "fluxfleet-gateway-webhooks");
-        poller.setDaemon(true);
-        poller.start();
+        loop.start("fluxfleet-gateway-webhooks", this::poll);
     }
 
     /** Stops taking deliveries; what is not finished stays uncommitted for the next owner. */
     public synchronized void stop() {
-        running = false;
-        if (poller != null) {
-            try {
-                poller.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            poller = null;
-        }
+        loop.stop(10_000);
     }
 
     private void poll() {
@@ -114,7 +102,7 @@ public class WebhookDispatcher {
                 }
             });
             long lastCommit = System.currentTimeMillis();
-            while (running) {
+            while (loop.running()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     pending.add(tp, r.offset());
