@@ -394,7 +394,7 @@ class JobValidatorTest {
 
     /**
      * maxSequenceLength takes 256 or 512 (absent: the model's default), trace a boolean; both
-     * survive the JSON round trip. (Mutation check not run yet.)
+     * survive the JSON round trip. (Mutation: skipping the 256/512 check failed here.)
      */
     @Test
     void textLengthAndTraceAreValidated() {

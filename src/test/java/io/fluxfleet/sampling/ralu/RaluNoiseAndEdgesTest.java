@@ -65,8 +65,8 @@ class RaluNoiseAndEdgesTest {
 
     /**
      * Pure noise at the stage end (std 1 - e), token-copied and re-noised, is i.i.d. with std sigma
-     * at the new start: the correlated noise exactly cancels the copies' correlation. (Mutation
-     * check not run yet: flip gamma's sign.)
+     * at the new start: the correlated noise exactly cancels the copies' correlation. (Mutation:
+     * flipping gamma's sign failed here and in the per-value correlation test.)
      */
     @Test
     void upsampledNoiseBecomesIndependentAtTheNewStartSigma() {
@@ -104,8 +104,8 @@ class RaluNoiseAndEdgesTest {
      * Hand-derived OpenCV semantics: a step of L levels gives |Sobel_x| = 4 L on the two columns
      * beside it and 0 elsewhere; non-maximum suppression keeps the left one (m > left, m >= right);
      * it is an edge iff 4 L > 200 (a strong seed). So L = 60 (240) marks column 15 on every row,
-     * L = 30 (120: above the low threshold only, no seed) marks nothing. (Mutation check not run
-     * yet: thresholds divided by 4, BoofCV's scale, must fail the L = 30 case.)
+     * L = 30 (120: above the low threshold only, no seed) marks nothing. (Mutation:
+     * thresholds divided by 4, BoofCV's scale, failed the L = 30 case.)
      */
     @Test
     void cannyOnHandMadeSteps() {
