@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.fluxfleet.sampling.DenoisingModel;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.SamplingContext;
 import io.fluxfleet.sampling.SamplingResult;
-import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.SeededStreams;
 import io.fluxfleet.sampling.StepObserver;
+import io.fluxfleet.sampling.ToyVelocityModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.math3.random.RandomGenerator;
@@ -31,45 +30,6 @@ class JitGoldenTrajectoryTest {
 
     static final double W = 1.0 / 3;
 
-    /** v = -0.6 y + 0.05 row - 0.03 col + 0.2 sigma, per value. */
-    static final class LinearModel implements DenoisingModel {
-        long evaluations;
-
-        @Override
-        public NDArray velocity(NDArray tokens, NDArray ids, float sigma) {
-            evaluations += tokens.getShape().get(1);
-            NDArray pos = ids.get(":, :, 1:2").mul(0.05f).add(ids.get(":, :, 2:3").mul(-0.03f));
-            return tokens.mul(-0.6f).add(pos).add(0.2f * sigma);
-        }
-
-        @Override
-        public long tokenEvaluations() {
-            return evaluations;
-        }
-    }
-
-    static double velocity(double y, int row, int col, double sigma) {
-        return -0.6 * y + 0.05 * row - 0.03 * col + 0.2 * sigma;
-    }
-
-    /** Keeps what the sampler reports. */
-    static final class Recorder implements SamplingTrace {
-        final List<float[]> ids = new ArrayList<>();
-        final List<Float> sigmas = new ArrayList<>();
-        final List<float[]> states = new ArrayList<>();
-
-        @Override
-        public void modelCall(int step, float sigma, NDArray sent) {
-            ids.add(sent.toFloatArray());
-            sigmas.add(sigma);
-        }
-
-        @Override
-        public void state(int step, NDArray y) {
-            states.add(y.toFloatArray());
-        }
-    }
-
     @Test
     void jit7xFollowsTheSpecStepByStep() {
         // 40 x 48: the checkerboard plus border (609 cells) is below floor(0.32 N) = 614: seeded top-up
@@ -87,7 +47,7 @@ class JitGoldenTrajectoryTest {
         int h = grid.rows();
         int w = grid.cols();
         int n = grid.tokens();
-        Recorder rec = new Recorder();
+        ToyVelocityModel.Recorder rec = new ToyVelocityModel.Recorder();
         float[] noise;
         float[] result;
         try (NDManager m = NDManager.newBaseManager()) {
@@ -95,7 +55,7 @@ class JitGoldenTrajectoryTest {
             NDArray noiseTokens = random.normal("initial-noise", new Shape(1, n, 64), m);
             noise = noiseTokens.toFloatArray();
             SamplingResult r = new JitSampler(preset).sample(
-                    new SamplingContext(new LinearModel(), grid, noiseTokens, random, StepObserver.NONE, m).withTrace(rec));
+                    new SamplingContext(new ToyVelocityModel(), grid, noiseTokens, random, StepObserver.NONE, m).withTrace(rec));
             result = r.tokens().toFloatArray();
         }
 
@@ -152,7 +112,7 @@ class JitGoldenTrajectoryTest {
             for (int a = 0; a < anchors.size(); a++) {
                 int t = anchors.get(a);
                 for (int c = 0; c < 64; c++) {
-                    sent[a][c] = velocity(y[t][c], t / w, t % w, (float) s[i]);
+                    sent[a][c] = ToyVelocityModel.velocity(y[t][c], t / w, t % w, (float) s[i]);
                 }
             }
             double[][] v = anchors.size() == n ? scatter(sent, anchors, n) : ref.lift(sent, anchors);

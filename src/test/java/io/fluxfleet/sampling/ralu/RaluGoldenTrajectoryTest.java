@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.fluxfleet.sampling.DenoisingModel;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.SamplingContext;
 import io.fluxfleet.sampling.SamplingResult;
-import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.sampling.SeededStreams;
 import io.fluxfleet.sampling.StepObserver;
+import io.fluxfleet.sampling.ToyVelocityModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,40 +35,6 @@ import org.opencv.imgproc.Imgproc;
  * stage's previous sigma (the estimate sent to the decoder is compared too).
  */
 class RaluGoldenTrajectoryTest {
-
-    /** v = -0.6 y + 0.05 row - 0.03 col + 0.2 sigma, with the ids as sent. */
-    static final class LinearModel implements DenoisingModel {
-        long evaluations;
-
-        @Override
-        public NDArray velocity(NDArray tokens, NDArray ids, float sigma) {
-            evaluations += tokens.getShape().get(1);
-            NDArray pos = ids.get(":, :, 1:2").mul(0.05f).add(ids.get(":, :, 2:3").mul(-0.03f));
-            return tokens.mul(-0.6f).add(pos).add(0.2f * sigma);
-        }
-
-        @Override
-        public long tokenEvaluations() {
-            return evaluations;
-        }
-    }
-
-    static final class Recorder implements SamplingTrace {
-        final List<float[]> ids = new ArrayList<>();
-        final List<Float> sigmas = new ArrayList<>();
-        final List<float[]> states = new ArrayList<>();
-
-        @Override
-        public void modelCall(int step, float sigma, NDArray sent) {
-            ids.add(sent.toFloatArray());
-            sigmas.add(sigma);
-        }
-
-        @Override
-        public void state(int step, NDArray y) {
-            states.add(y.toFloatArray());
-        }
-    }
 
     /** A token of a stage sequence: its id (row, col) and its 64 values. */
     record Tok(float row, float col, float[] v) {}
@@ -97,7 +62,7 @@ class RaluGoldenTrajectoryTest {
         int hl = 4;
         int wl = 6;
         long seed = 99;
-        Recorder rec = new Recorder();
+        ToyVelocityModel.Recorder rec = new ToyVelocityModel.Recorder();
         List<float[]> decoded = new ArrayList<>();
         float[] noise;
         float[] result;
@@ -106,7 +71,7 @@ class RaluGoldenTrajectoryTest {
             NDArray noiseTokens = random.normal("initial-noise", new Shape(1, grid.tokens(), 64), m);
             noise = noiseTokens.toFloatArray();
             // toy decoder: RGB = latent channels 0..2, each latent pixel an 8 x 8 block
-            SamplingContext ctx = new SamplingContext(new LinearModel(), grid, noiseTokens, random, StepObserver.NONE,
+            SamplingContext ctx = new SamplingContext(new ToyVelocityModel(), grid, noiseTokens, random, StepObserver.NONE,
                     m, latent -> {
                         decoded.add(latent.toFloatArray());
                         return latent.get(":, 0:3").repeat(2, 8).repeat(3, 8);
@@ -229,7 +194,7 @@ class RaluGoldenTrajectoryTest {
     }
 
     /** Euler over one stage, checking each call against the recorder. */
-    static List<Tok> runStage(List<Tok> seq, double[] sigmas, Recorder rec, int[] call, float[][] lastV) {
+    static List<Tok> runStage(List<Tok> seq, double[] sigmas, ToyVelocityModel.Recorder rec, int[] call, float[][] lastV) {
         for (int i = 0; i + 1 < sigmas.length; i++) {
             int at = call[0]++;
             float[] ids = rec.ids.get(at);
