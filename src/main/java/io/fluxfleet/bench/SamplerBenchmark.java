@@ -32,7 +32,11 @@ import java.util.List;
  */
 public final class SamplerBenchmark {
 
-    public record Row(String sampler, long seed, int steps, double seconds, double modelSeconds,
+    /**
+     * @param cpuSeconds the process's CPU time over the render (all threads, torch's included): unlike
+     *                   wall time it barely moves when other processes share the cores
+     */
+    public record Row(String sampler, long seed, int steps, double seconds, double cpuSeconds, double modelSeconds,
             long tokenEvaluations, double flopsSpeedup, float[] latent, java.awt.image.BufferedImage image) {
 
         public double outsideShare() {
@@ -40,8 +44,8 @@ public final class SamplerBenchmark {
         }
 
         Row withImage(java.awt.image.BufferedImage decoded) {
-            return new Row(sampler, seed, steps, seconds, modelSeconds, tokenEvaluations, flopsSpeedup, latent,
-                    decoded);
+            return new Row(sampler, seed, steps, seconds, cpuSeconds, modelSeconds, tokenEvaluations, flopsSpeedup,
+                    latent, decoded);
         }
     }
 
@@ -113,28 +117,35 @@ public final class SamplerBenchmark {
                     StepObserver progress = (step, total, sigma, evals) -> log.printf("\r%s %d/%d", sampler.name(),
                             step, total);
                     long t = System.nanoTime();
+                    long cpu = processCpuNanos();
                     SamplingResult r = sampler.sample(new SamplingContext(model, grid, noise, random, progress, job,
                             vae == null ? null : vae::decodeUnclamped));
                     double seconds = (System.nanoTime() - t) / 1e9;
+                    double cpuSeconds = (processCpuNanos() - cpu) / 1e9;
                     long[][] stages = r.stages().stream().map(s -> new long[] {s.steps(), s.tokensPerStep()})
                             .toArray(long[][]::new);
                     java.awt.image.BufferedImage image = vae == null || round > 0 ? null
                             : io.fluxfleet.flux.vae.VaeDecoder.toImage(vae.decode(grid.unpack(r.tokens())));
-                    Row row = new Row(sampler.name(), seed, r.steps(), seconds, model.nanos / 1e9,
+                    Row row = new Row(sampler.name(), seed, r.steps(), seconds, cpuSeconds, model.nanos / 1e9,
                             r.tokenEvaluations(), FlopsModel.speedupVsFull(config, stages, grid.tokens(), textTokens),
                             r.tokens().toFloatArray(), image);
                     if (best[si] == null || row.seconds() < best[si].seconds()) {
                         // renders are deterministic: the image decoded in round 1 is this run's too
                         best[si] = best[si] == null ? row : row.withImage(best[si].image());
                     }
-                    log.printf("\rround %d, %s: %.1f s, %.1f%% outside the transformer%n", round + 1, sampler.name(),
-                            seconds, 100 * row.outsideShare());
+                    log.printf("\rround %d, %s: %.1f s wall, %.1f s CPU, %.1f%% outside the transformer%n", round + 1,
+                            sampler.name(), seconds, cpuSeconds, 100 * row.outsideShare());
                 }
             }
             }
             rows.addAll(List.of(best));
         }
         return rows;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** ||a - b|| / ||b||. */

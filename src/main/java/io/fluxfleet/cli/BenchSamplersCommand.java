@@ -56,9 +56,9 @@ final class BenchSamplersCommand implements Callable<Integer> {
         VaeConfig vaeConfig = TinyCheckpoint.vaeConfig();
         List<List<ContactSheet.Tile>> sheetRows = new ArrayList<>();
         StringBuilder md = new StringBuilder();
-        md.append("| seed | sampler | model calls | token evaluations | wall s | wall speedup | FLOPs speedup "
-                + "| outside transformer | PSNR dB | SSIM | latent rel. L2 |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| seed | sampler | model calls | token evaluations | wall s | wall speedup | CPU s | CPU speedup "
+                + "| FLOPs speedup | outside transformer | PSNR dB | SSIM | latent rel. L2 |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         // always a VAE: RALU's default edge score decodes its mid-sampling estimate
         try (VaeDecoder vae = new VaeDecoder(vaeConfig, Weights.fromHost(RandomWeights.generate(vaeConfig.spec(), 4),
                 Device.cpu(), DataType.FLOAT32), ComputePolicy.cpu())) {
@@ -97,8 +97,8 @@ final class BenchSamplersCommand implements Callable<Integer> {
             psnr = String.format("%.2f", ImageMetrics.psnr(r.image(), base.image()));
             ssim = String.format("%.3f", ImageMetrics.ssim(r.image(), base.image()));
         }
-        return String.format("| %d | %s | %d | %d | %.1f | %.2fx | %.2fx | %.1f%% | %s | %s | %.3f |%n",
+        return String.format("| %d | %s | %d | %d | %.1f | %.2fx | %.1f | %.2fx | %.2fx | %.1f%% | %s | %s | %.3f |%n",
                 seed, r.sampler(), r.steps(), r.tokenEvaluations(), r.seconds(), base.seconds() / r.seconds(),
-                r.flopsSpeedup(), 100 * r.outsideShare(), psnr, ssim, SamplerBenchmark.relativeL2(r.latent(), base.latent()));
+                r.cpuSeconds(), base.cpuSeconds() / r.cpuSeconds(), r.flopsSpeedup(), 100 * r.outsideShare(), psnr, ssim, SamplerBenchmark.relativeL2(r.latent(), base.latent()));
     }
 }
