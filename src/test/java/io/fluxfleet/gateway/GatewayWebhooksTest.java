@@ -105,7 +105,8 @@ class GatewayWebhooksTest {
         }
     }
 
-    // Mutation to run (not yet run, see the s15 report): not folding the webhook DLQ topic into the job state leaves webhookDlq empty.
+    // Mutation checked (s24): not folding the webhook DLQ topic in JobStateTopology left webhookDlq empty; failed at the
+    // size assertion.
     @Test
     void aDeadReceiverEndsInTheWebhookDlqShownInTheJobState() throws Exception {
         int port;
