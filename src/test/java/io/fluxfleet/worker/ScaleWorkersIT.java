@@ -44,6 +44,11 @@ import org.junit.jupiter.api.Timeout;
  * 2-core machine at load ~30 it passed in 505 s (12 jobs, one answered from the sidecar after the
  * scale-up); it still needs timing on an idle machine, where renders may end before the third worker
  * joins, so that no job is in flight when partitions move (then the sidecar assertion fails).
+ *
+ * <p>Mutation run (s24): with JobIntake.awaitRenderElsewhere not waiting, the test failed, but at the sidecar
+ * assertion of a run in which no job was in flight when partitions moved (12 renders for 12 jobs, none
+ * twice), so it did not show the overlap assertion catching a concurrent render; that still needs a run
+ * that moves a job mid-render with the wait removed.
  */
 class ScaleWorkersIT {
 
