@@ -27,6 +27,11 @@ public class ApiException extends WebApplicationException {
                 .header("Retry-After", seconds).entity(ApiError.of(code, message)).build());
     }
 
+    /** The error code of the body (e.g. JOB_ID_CONFLICT). */
+    public String code() {
+        return getResponse().getEntity() instanceof ApiError error ? error.code() : String.valueOf(getResponse().getStatus());
+    }
+
     private ApiException(Response response) {
         super(response);
     }

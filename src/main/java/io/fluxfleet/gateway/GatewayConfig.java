@@ -32,6 +32,14 @@ public interface GatewayConfig {
 
     Webhooks webhooks();
 
+    Sse sse();
+
+    interface Sse {
+        /** A comment line on every open event stream this often, so that proxies do not cut idle streams. */
+        @WithDefault("PT15S")
+        Duration heartbeat();
+    }
+
     interface Topics {
         /** Compacted: key jobId, value the folded job state (written by the topology). */
         @WithDefault("fluxfleet.gateway.job-state")

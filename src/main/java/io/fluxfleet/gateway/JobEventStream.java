@@ -17,6 +17,7 @@ final class JobEventStream {
     private final Sse sse;
     private final Set<String> sent = new HashSet<>();
     private Runnable unsubscribe = () -> { };
+    private Runnable stopHeartbeat = () -> { };
     private boolean closed;
     /** Live events that arrive while the history is replayed wait here, to keep the order. */
     private List<LiveEvent> pending = new java.util.ArrayList<>();
@@ -109,11 +110,39 @@ final class JobEventStream {
         }
     }
 
+    /**
+     * A comment line ({@code : keep-alive}) every {@code every} while the stream is open, so that proxies
+     * and load balancers with an idle timeout keep it; a failed write also finds a client that left.
+     */
+    synchronized void keepAlive(io.vertx.core.Vertx vertx, java.time.Duration every) {
+        if (closed || every.isZero() || every.isNegative()) {
+            return;
+        }
+        long timer = vertx.setPeriodic(every.toMillis(), id -> heartbeat());
+        stopHeartbeat = () -> vertx.cancelTimer(timer);
+    }
+
+    private synchronized void heartbeat() {
+        if (closed) {
+            return;
+        }
+        if (sink.isClosed()) {
+            close();
+            return;
+        }
+        sink.send(sse.newEventBuilder().comment("keep-alive").build()).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                close();
+            }
+        });
+    }
+
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        stopHeartbeat.run();
         unsubscribe.run();
         sink.close();
     }

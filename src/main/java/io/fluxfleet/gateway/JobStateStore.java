@@ -42,6 +42,9 @@ public class JobStateStore {
     @Inject
     KafkaClients kafka;
 
+    @Inject
+    GatewayMetrics metrics;
+
     private volatile KafkaStreams streams;
 
     /** A page of a tenant's job list; {@code next} is the cursor of the following page, or null. */
@@ -74,7 +77,7 @@ public class JobStateStore {
         }
         var topology = JobStateTopology.build(new JobStateTopology.Settings(fleet.topics().jobs(),
                 fleet.topics().events(), t.state(), t.index(), t.webhooks(), t.webhookDlq(), s.retention(),
-                s.retentionScan()));
+                s.retentionScan()), metrics::folded);
         Map<String, Object> props = kafka.config(Map.of(
                 StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId(),
                 StreamsConfig.STATE_DIR_CONFIG, s.dir().toString(),
@@ -113,6 +116,18 @@ public class JobStateStore {
     public String streamsState() {
         KafkaStreams current = streams;
         return current == null ? "NOT_STARTED" : current.state().name();
+    }
+
+    /** Records of the input topics the topology's consumers (fold and global tables) have not read yet. */
+    public double lagRecords() {
+        KafkaStreams current = streams;
+        if (current == null) {
+            return 0;
+        }
+        return current.metrics().values().stream()
+                .filter(m -> m.metricName().name().equals("records-lag") && m.metricValue() instanceof Number)
+                .mapToDouble(m -> Math.max(0, ((Number) m.metricValue()).doubleValue()))
+                .filter(Double::isFinite).sum();
     }
 
     /** The job, whoever owns it (callers check the tenant). */

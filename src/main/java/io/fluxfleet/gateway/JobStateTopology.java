@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -56,7 +57,7 @@ final class JobStateTopology {
     private JobStateTopology() {
     }
 
-    static Topology build(Settings s) {
+    static Topology build(Settings s, LongConsumer foldLagMs) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.globalTable(s.stateTopic(), Consumed.with(Serdes.String(), Serdes.ByteArray()),
                 Materialized.as(Stores.persistentKeyValueStore(STATE_STORE)));
@@ -68,7 +69,7 @@ final class JobStateTopology {
         topology.addSource("jobs", keys.deserializer(), values.deserializer(), s.jobsTopic());
         topology.addSource("events", keys.deserializer(), values.deserializer(), s.eventsTopic());
         topology.addSource("webhook-dlq", keys.deserializer(), values.deserializer(), s.webhookDlqTopic());
-        topology.addProcessor("fold", () -> new Fold(s), "jobs", "events", "webhook-dlq");
+        topology.addProcessor("fold", () -> new Fold(s, foldLagMs), "jobs", "events", "webhook-dlq");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FOLD_STORE), keys, values),
                 "fold");
         topology.addSink("state-out", s.stateTopic(), keys.serializer(), values.serializer(), "fold");
@@ -91,11 +92,13 @@ final class JobStateTopology {
     private static final class Fold implements Processor<String, byte[], String, byte[]> {
 
         private final Settings settings;
+        private final LongConsumer foldLagMs;
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
 
-        Fold(Settings settings) {
+        Fold(Settings settings, LongConsumer foldLagMs) {
             this.settings = settings;
+            this.foldLagMs = foldLagMs;
         }
 
         @Override
@@ -137,6 +140,7 @@ final class JobStateTopology {
                     next = JobStateFold.deadDelivery(previous, jobId, dead.dead(Instant.ofEpochMilli(record.timestamp())));
                 }
                 write(previous, next);
+                foldLagMs.accept(context.currentSystemTimeMs() - record.timestamp());
             } catch (Exception e) {
                 LOG.warnf("job %s: record of %s not folded (%s)", jobId, topic, e.toString());
             }

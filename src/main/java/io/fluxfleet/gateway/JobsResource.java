@@ -68,6 +68,12 @@ public class JobsResource {
     @Inject
     ObjectStore store;
 
+    @Inject
+    GatewayMetrics metrics;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
+
     @Context
     ContainerRequestContext request;
 
@@ -82,8 +88,18 @@ public class JobsResource {
     @APIResponse(responseCode = "429", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response submit(byte[] body) {
         Tenant tenant = tenant();
-        throttle(tenant);
-        Submissions.Outcome outcome = submissions.submit(tenant, body);
+        Submissions.Outcome outcome;
+        try {
+            throttle(tenant);
+            outcome = submissions.submit(tenant, body);
+        } catch (ApiException e) {
+            metrics.submit(tenant.id(), e.code());
+            if (e.getResponse().getStatus() == 429 && !"RATE_LIMITED".equals(e.code())) {
+                metrics.refused(tenant.id(), e.code());
+            }
+            throw e;
+        }
+        metrics.submit(tenant.id(), outcome.created() ? "accepted" : "repeated");
         JobView view = views.of(outcome.state(), tenant);
         if (!outcome.created()) {
             return Response.ok(view).build();
@@ -110,6 +126,7 @@ public class JobsResource {
         JobEventStream stream = new JobEventStream(sink, sse);
         stream.skipThrough(state, lastEventId);
         stream.open(feed, state, lastEventId);
+        stream.keepAlive(vertx, config.sse().heartbeat());
     }
 
     @POST
@@ -189,6 +206,7 @@ public class JobsResource {
 
     private void throttle(Tenant tenant) {
         limits.acquire(tenant.id()).ifPresent(wait -> {
+            metrics.refused(tenant.id(), "RATE_LIMITED");
             throw ApiException.tooMany("RATE_LIMITED", "tenant " + tenant.id() + " is over its request rate", wait);
         });
     }

@@ -7,11 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobJson;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
 import io.fluxfleet.job.ValidationResult;
 import io.fluxfleet.tenant.Tenant;
+import io.fluxfleet.tenant.TenantDirectory;
+import io.fluxfleet.tenant.TenantIntake;
+import io.fluxfleet.worker.TenantSetup;
 import io.fluxfleet.worker.FleetConfig;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,14 +27,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * POST /v1/jobs: a body becomes a job record on the jobs topic, or an error. The job request part is
- * checked by the contract's own {@link JobValidator} (with the tenant's limits), so the gateway
- * accepts exactly what a worker would; the {@code webhook} object is the gateway's and travels as a
- * header.
+ * checked by the worker's own {@link TenantIntake} (the contract's {@link JobValidator} with the
+ * tenant's limits, then the tenant's model and preset allowlists), so the gateway accepts exactly
+ * what a worker would, with the same error codes; the {@code webhook} object is the gateway's and
+ * travels as a header.
  */
 @ApplicationScoped
 public class Submissions {
@@ -57,10 +61,13 @@ public class Submissions {
     @Inject
     WebhookTargets targets;
 
+    @Inject
+    TenantDirectory tenants;
+
     private ObjectMapper bodyReader;
-    private final Map<String, JobValidator> validators = new ConcurrentHashMap<>();
+    private TenantIntake intake;
     /** Submitted here but maybe not in the job-state tables yet: jobId to tenant + hash (a short window). */
-    private final Map<String, JobState> recent = new ConcurrentHashMap<>();
+    private final Map<String, JobState> recent = new java.util.concurrent.ConcurrentHashMap<>();
 
     @PostConstruct
     void init() {
@@ -72,6 +79,11 @@ public class Submissions {
                         .build())
                 .build();
         bodyReader = JsonMapper.builder(factory).build();
+        Acceleration fleetDefault = Acceleration.parse(fleet.defaultAcceleration())
+                .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
+                        + fleet.defaultAcceleration() + "' is not a preset"));
+        intake = new TenantIntake(tenants, TenantSetup.fleetLimits(fleet), fleet.lora().toValidatorLimits(),
+                fleetDefault);
     }
 
     public Outcome submit(Tenant tenant, byte[] body) {
@@ -89,7 +101,7 @@ public class Submissions {
         } else if (output instanceof ObjectNode o && !o.has("keyPrefix")) {
             o.put("keyPrefix", tenant.defaultKeyPrefix());
         }
-        ValidationResult result = validator(tenant).validate(JobJson.toJson(object).getBytes(StandardCharsets.UTF_8));
+        ValidationResult result = intake.validate(JobJson.toJson(object).getBytes(StandardCharsets.UTF_8));
         if (result instanceof ValidationResult.Invalid invalid) {
             throw new ApiException(400, new ApiError(invalid.primary().code().name(), invalid.summary(), invalid.errors()));
         }
@@ -185,12 +197,6 @@ public class Submissions {
             throw new ApiException(400, "INVALID_WEBHOOK", problem);
         }
         return new WebhookSpec(o.get("url").asText(), events);
-    }
-
-    private JobValidator validator(Tenant tenant) {
-        return validators.computeIfAbsent(tenant.id(), id -> new JobValidator(
-                tenant.validatorLimits(fleet.limits().toValidatorLimits(fleet.storage().bucket())),
-                fleet.lora().toValidatorLimits()));
     }
 
     static String sha256(byte[] request, WebhookSpec webhook) {

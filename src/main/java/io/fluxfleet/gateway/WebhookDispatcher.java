@@ -57,6 +57,9 @@ public class WebhookDispatcher {
     @Inject
     Vertx vertx;
 
+    @Inject
+    GatewayMetrics metrics;
+
     private final PollingLoop loop = new PollingLoop();
     private WebhookLanes lanes;
     private volatile PendingOffsets pending = new PendingOffsets();
@@ -163,6 +166,7 @@ public class WebhookDispatcher {
                     if (error == null) {
                         LOG.debugf("webhook %s of job %s delivered (attempt %d)", delivery.webhookId(), delivery.jobId(),
                                 delivery.attempt());
+                        metrics.webhook("delivered");
                         pending.done(tp, offset);
                     } else {
                         failed(delivery, error, tp, offset);
@@ -185,9 +189,11 @@ public class WebhookDispatcher {
                         delivery.jobId(), delivery.url(), delivery.attempt(), error);
                 record = new ProducerRecord<>(config.topics().webhookDlq(), delivery.jobId(),
                         JobStateFold.JSON.writeValueAsBytes(dead));
+                metrics.webhook("dead_lettered");
             } else {
                 record = new ProducerRecord<>(config.topics().webhooks(), delivery.jobId(),
                         JobStateFold.JSON.writeValueAsBytes(delivery.next(now.plus(backoff), error)));
+                metrics.webhook("retried");
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);

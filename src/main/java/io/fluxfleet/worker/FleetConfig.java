@@ -120,6 +120,13 @@ public interface FleetConfig {
         /** A progress event at most every N denoising steps (steps N, 2N, ...). */
         @WithDefault("1")
         int everySteps();
+
+        /**
+         * Progress events sent but not yet acknowledged by the broker, at most; further ones are dropped
+         * (progress is best effort) so that a broker blip never piles them up ahead of terminal events.
+         */
+        @WithDefault("16")
+        int maxUnacknowledged();
     }
 
     /** Topic names; the channels read them ({@code mp.messaging.*.topic=${fluxfleet.topics.*}}). */

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fluxfleet_duplicate_renders_total} (a render whose result another render of the job had
  *       already stored, e.g. after a rebalance; never counted as a crash),
  *       {@code fluxfleet_duplicate_deliveries_total} (answered from the sidecar),
- *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip).</li>
+ *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip),
+ *       {@code fluxfleet_progress_dropped_total} (progress events not sent while too many were
+ *       unacknowledged: best effort).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -43,6 +45,7 @@ public class FleetMetrics {
     private Counter duplicateRenders;
     private Counter duplicateDeliveries;
     private Counter publishRetries;
+    private Counter progressDropped;
     private Counter tokenEvaluations;
     private Timer queueWait;
     private Timer overhead;
@@ -61,6 +64,9 @@ public class FleetMetrics {
                 .register(registry);
         publishRetries = Counter.builder("fluxfleet.publish.retries")
                 .description("Terminal-event publishes repeated in place after a timeout or broker error")
+                .register(registry);
+        progressDropped = Counter.builder("fluxfleet.progress.dropped")
+                .description("Progress events dropped because too many were unacknowledged (broker slow or away)")
                 .register(registry);
         tokenEvaluations = Counter.builder("fluxfleet.token.evaluations")
                 .description("Image tokens sent through the transformer").register(registry);
@@ -105,6 +111,14 @@ public class FleetMetrics {
 
     public long publishRetries() {
         return (long) publishRetries.count();
+    }
+
+    public void droppedProgress() {
+        progressDropped.increment();
+    }
+
+    public long progressDropped() {
+        return (long) progressDropped.count();
     }
 
     public void engineRenderStarted() {

@@ -31,18 +31,25 @@ import java.util.Set;
  *       lists replaced). {@code null} deletes a field, {@code $patch: delete} deletes a list item or
  *       (at the top) the whole resource, {@code $patch: replace} replaces a map. A patch that matches
  *       nothing is an error;</li>
+ *   <li>{@code components}: directories whose kustomization is {@code kind: Component}; each is applied
+ *       after the resources, in order, to everything accumulated so far: its resources are added, then
+ *       its own patches (and other transformers) run over all of them (a component's transformers do
+ *       reach the parent's resources). A Component under {@code resources}, or a Kustomization under
+ *       {@code components}, is an error;</li>
  *   <li>{@code namespace}: set on every namespaced resource;</li>
  *   <li>{@code labels} with {@code pairs} and {@code includeSelectors: false}: added to
  *       {@code metadata.labels} only (not to selectors or templates);</li>
  *   <li>{@code images}: {@code name} matched against the image name (tag or digest stripped) of every
  *       container and init container; {@code newName}, {@code newTag}, {@code digest}.</li>
  * </ul>
- * Transformers run in kustomize's order: patches, namespace, labels, images.
+ * Transformers run in kustomize's order: resources, components, then patches, namespace, labels, images.
  */
 final class Kustomize {
 
-    static final Set<String> FIELDS = Set.of("apiVersion", "kind", "resources", "namespace", "labels", "images",
-            "patches");
+    static final Set<String> FIELDS = Set.of("apiVersion", "kind", "resources", "components", "namespace", "labels",
+            "images", "patches");
+
+    static final String COMPONENT = "Component";
 
     /** Strategic-merge keys of the built-in list fields used here (from the Kubernetes API). */
     static final Map<String, String> MERGE_KEYS = Map.of(
@@ -67,8 +74,21 @@ final class Kustomize {
 
     /** Renders the kustomization in {@code dir}, like {@code kustomize build dir}. */
     static List<ObjectNode> build(Path dir) {
+        return build(dir, new ArrayList<>(), false);
+    }
+
+    /**
+     * Builds the kustomization (or, when {@code component}, the Component) in {@code dir} on top of
+     * {@code resources}: a Kustomization starts from none, a Component from its parent's.
+     */
+    private static List<ObjectNode> build(Path dir, List<ObjectNode> resources, boolean component) {
         Path file = kustomizationFile(dir);
         JsonNode k = Yamls.readOne(file);
+        boolean isComponent = COMPONENT.equals(k.path("kind").asText(""));
+        if (isComponent != component) {
+            throw new KustomizeException(file + (component ? ": listed under components but not kind: Component"
+                    : ": a Component can only be listed under components, not resources"));
+        }
         for (Iterator<String> it = k.fieldNames(); it.hasNext();) {
             String field = it.next();
             if (!FIELDS.contains(field)) {
@@ -76,7 +96,6 @@ final class Kustomize {
                         + "(supported: " + FIELDS + "); extend io.fluxfleet.deploy.Kustomize");
             }
         }
-        List<ObjectNode> resources = new ArrayList<>();
         for (JsonNode entry : k.path("resources")) {
             Path p = dir.resolve(entry.asText()).normalize();
             if (Files.isDirectory(p)) {
@@ -93,6 +112,13 @@ final class Kustomize {
             } else {
                 throw new KustomizeException(file + ": resource " + entry.asText() + " does not exist");
             }
+        }
+        for (JsonNode entry : k.path("components")) {
+            Path p = dir.resolve(entry.asText()).normalize();
+            if (!Files.isDirectory(p)) {
+                throw new KustomizeException(file + ": component " + entry.asText() + " is not a directory");
+            }
+            build(p, resources, true);
         }
         for (JsonNode patch : k.path("patches")) {
             applyPatch(resources, dir, patch, file);

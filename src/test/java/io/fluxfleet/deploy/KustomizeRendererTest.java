@@ -268,6 +268,48 @@ class KustomizeRendererTest {
         assertThrows(Kustomize.KustomizeException.class, () -> Kustomize.build(dir.resolve("overlay")));
     }
 
+    // Mutation checked: skipping the components loop in Kustomize.build dropped the component's ConfigMap and
+    // patch: this test and the rejection test below failed.
+    @Test
+    void componentsAddTheirResourcesAndPatchTheParentsBeforeTheParentsTransformers() throws IOException {
+        write("comp/extra.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: extra}
+                data: {k: v}
+                """);
+        write("comp/p.yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: app}
+                spec: {replicas: 3}
+                """);
+        write("comp/kustomization.yaml", """
+                apiVersion: kustomize.config.k8s.io/v1alpha1
+                kind: Component
+                resources:
+                  - extra.yaml
+                patches:
+                  - path: p.yaml
+                """);
+        List<ObjectNode> rs = overlay("""
+                components:
+                  - ../comp
+                namespace: ns2
+                """);
+        assertEquals(List.of("Deployment/app", "Thing/thing", "ConfigMap/extra"), rs.stream().map(Yamls::id).toList());
+        assertEquals(3, get(rs, "Deployment").path("spec").path("replicas").asInt(), "the component patched the base");
+        assertEquals("ns2", get(rs, "ConfigMap").path("metadata").path("namespace").asText(),
+                "the parent's namespace reaches the component's resources");
+    }
+
+    @Test
+    void aComponentUnderResourcesOrAKustomizationUnderComponentsIsRejected() throws IOException {
+        write("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n");
+        assertThrows(Kustomize.KustomizeException.class, () -> overlay("  - ../comp\n"));
+        assertThrows(Kustomize.KustomizeException.class, () -> overlay("components:\n  - ../base\n"));
+    }
+
     @Test
     void duplicateYamlKeysAreRejected() throws IOException {
         Path p = write("dup.yaml", "a: 1\na: 2\n");

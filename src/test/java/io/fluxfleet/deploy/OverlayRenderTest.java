@@ -57,7 +57,9 @@ class OverlayRenderTest {
             "v1/ServiceAccount", ServiceAccount.class,
             "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
             "v1/Pod", Pod.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
+            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+            "autoscaling/v2/HorizontalPodAutoscaler",
+            io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
 
     static List<String> overlays() {
         return Rendered.OVERLAYS;
@@ -322,7 +324,9 @@ class OverlayRenderTest {
         // A reminder that a new kind needs its operator documented (docs/operator-guide.md, "Install").
         Rendered r = Rendered.overlay(overlay);
         List<String> kinds = r.resources.stream().map(Yamls::kind).distinct().sorted().toList();
-        List<String> known = List.of("ConfigMap", "Deployment", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser",
+        // HorizontalPodAutoscaler: the gateway component's, built into Kubernetes (needs metrics-server).
+        List<String> known = List.of("ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Kafka", "KafkaNodePool",
+                "KafkaTopic", "KafkaUser",
                 "PersistentVolumeClaim", "PodDisruptionBudget", "PrometheusRule", "ScaledObject", "Service",
                 "ServiceAccount", "ServiceMonitor", "TriggerAuthentication");
         for (String kind : kinds) {

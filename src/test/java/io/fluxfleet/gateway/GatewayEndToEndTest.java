@@ -46,8 +46,8 @@ class GatewayEndToEndTest {
                  "seed": 7, "acceleration": "none", "labels": {"suite": "gateway"}%s}""".formatted(jobId, extra);
     }
 
-    // Mutation to run (not yet run, see the s15 report): returning 200 instead of waiting for the ack/202 path (Submissions.submit returning
-    // created=false) fails the 202 assertion; dropping the events after Last-Event-ID fails the resume check.
+    // Mutation checked (s24): JobEventStream.skipThrough ignoring Last-Event-ID made the resumed stream repeat the
+    // named event and this test failed ("resume repeats the named event").
     @Test
     void submitFollowSseToCompletedThenStateAndImage() throws Exception {
         String jobId = "gw-" + UUID.randomUUID();
@@ -78,8 +78,8 @@ class GatewayEndToEndTest {
         assertEquals(307, image.status());
     }
 
-    // Mutation to run (not yet run, see the s15 report): comparing only jobIds (not the request hash) in Submissions makes the
-    // different-body submit return 200 and this test fail.
+    // Mutation checked (s24): comparing only the tenant (not the request hash) in Submissions made the different-body
+    // submit a 200 and this test failed (expected 409).
     @Test
     void sameJobIdSameBodyIs200DifferentBodyIs409() throws Exception {
         String jobId = "gw-idem-" + UUID.randomUUID();
@@ -96,7 +96,8 @@ class GatewayEndToEndTest {
         client.await(jobId, null, TIMEOUT, e -> { });
     }
 
-    // Mutation to run (not yet run, see the s15 report): skipping the validator in Submissions turns these into 202s.
+    // Mutation checked (s24): ignoring the validator's Invalid result in Submissions made the first bad request a 500
+    // (not 400 INVALID_SIZE) and this test failed.
     @Test
     void invalidRequestsGetTheContractsErrorCodes() throws Exception {
         GatewayClient client = acme();
@@ -114,7 +115,7 @@ class GatewayEndToEndTest {
         assertEquals(401, new GatewayClient(base.toURI(), "no-such-key").get("anything").status());
     }
 
-    // Mutation to run (not yet run, see the s15 report): dropping the tenant filter in JobsResource.owned lets globex read acme's job (200).
+    // Mutation checked (s24): dropping the tenant filter in JobsResource.owned let globex read acme's job (200); failed.
     @Test
     void anotherTenantsJobIsNotFound() throws Exception {
         String jobId = "gw-x-" + UUID.randomUUID();
@@ -131,7 +132,7 @@ class GatewayEndToEndTest {
                 .contains(jobId));
     }
 
-    // Mutation to run (not yet run, see the s15 report): not producing the control record in JobsResource.cancel lets the job complete.
+    // Mutation checked (s24): not producing the control record in JobsResource.cancel let the job complete; failed.
     @Test
     void cancelStopsAJobAndATerminalJobCannotBeCancelled() throws Exception {
         String jobId = "gw-cancel-" + UUID.randomUUID();
@@ -149,7 +150,7 @@ class GatewayEndToEndTest {
         assertEquals("JOB_TERMINAL", again.body().path("code").asText());
     }
 
-    // Mutation to run (not yet run, see the s15 report): not calling RateLimits.acquire in submit: the third submit is 202.
+    // Mutation checked (s24): not calling throttle in JobsResource.submit: no 429 (expected 1, was 0); failed.
     @Test
     void aTenantOverItsRateGets429WithRetryAfter() throws Exception {
         GatewayClient tiny = new GatewayClient(base.toURI(), GatewayTestProfile.TINY_KEY);
@@ -169,8 +170,9 @@ class GatewayEndToEndTest {
         assertEquals(202, acme().submit(job("gw-after-" + UUID.randomUUID(), "")).status());
     }
 
-    // Mutation to run (not yet run, see the s15 report): a field added to JobRequest but not to docs/schemas/job-request.v1.schema.json
-    // (tried with a renamed component) fails here as well as in SchemaAgreementTest.
+    // Mutation checked (s24): a property added to docs/schemas/job-request.v1.schema.json but not to JobRequest made
+    // the field sets differ and this test failed (the mirror case, a record component missing from the schema,
+    // is the same comparison).
     @Test
     void openApiSchemasComeFromTheContractRecords() throws Exception {
         JsonNode openapi = acme().getPath("/q/openapi?format=json").body();

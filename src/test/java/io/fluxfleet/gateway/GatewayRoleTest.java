@@ -52,8 +52,9 @@ class GatewayRoleTest {
     @Inject
     SlotPool slots;
 
-    // Mutation to run (not yet run, see the s15 report): removing %gateway.mp.messaging.incoming.jobs.enabled=false lets the job be taken
-    // (state leaves queued); removing the SlotPool role guard loads the model (slots not empty).
+    // Mutation run (s24): removing %gateway.mp.messaging.incoming.jobs.enabled=false did NOT fail this test: without a
+    // ready slot IntakeGate never opens intake, a second guard, so the job still stays queued. Not yet run:
+    // removing the SlotPool role guard (should load the model: slots not empty).
     @Test
     void runsTheApiWithoutModelOrIntake() throws Exception {
         GatewayClient client = new GatewayClient(base.toURI(), GatewayTestProfile.ACME_KEY);

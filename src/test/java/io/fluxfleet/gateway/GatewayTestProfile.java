@@ -10,13 +10,14 @@ import java.util.Map;
 
 /**
  * The worker and the gateway role in one test application (on the real broker and S3 server of
- * FleetStackResource): three tenants with known API keys, loopback webhooks allowed, short backoffs.
+ * FleetStackResource): four tenants with known API keys (one limited to model dev and preset none), loopback webhooks allowed, short backoffs.
  */
 public class GatewayTestProfile implements QuarkusTestProfile {
 
     static final String ACME_KEY = "acme-test-key";
     static final String GLOBEX_KEY = "globex-test-key";
     static final String TINY_KEY = "tiny-test-key";
+    static final String LIMITED_KEY = "limited-test-key";
     static final String ACME_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(
             "acme-webhook-secret-32-bytes-abc".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     static final String GLOBEX_SECRET = "globex-plain-secret";
@@ -40,8 +41,12 @@ public class GatewayTestProfile implements QuarkusTestProfile {
                         apiKeySha256: [%s]
                       - id: tiny
                         apiKeySha256: [%s]
+                      - id: limited
+                        models: [dev]
+                        presets: [none]
+                        apiKeySha256: [%s]
                     """.formatted(ACME_SECRET, ApiKeys.sha256Hex(ACME_KEY), GLOBEX_SECRET,
-                    ApiKeys.sha256Hex(GLOBEX_KEY), ApiKeys.sha256Hex(TINY_KEY)));
+                    ApiKeys.sha256Hex(GLOBEX_KEY), ApiKeys.sha256Hex(TINY_KEY), ApiKeys.sha256Hex(LIMITED_KEY)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,6 +65,7 @@ public class GatewayTestProfile implements QuarkusTestProfile {
                 Map.entry("fluxfleet.gateway.webhooks.max-backoff", "PT1S"),
                 Map.entry("fluxfleet.gateway.webhooks.timeout", "PT2S"),
                 Map.entry("fluxfleet.gateway.webhooks.max-age", "PT10S"),
+                Map.entry("fluxfleet.gateway.sse.heartbeat", "PT0.5S"),
                 Map.entry("fluxfleet.gateway.limits.requests-per-second", "1000"),
                 Map.entry("fluxfleet.gateway.limits.burst", "1000"),
                 Map.entry("fluxfleet.gateway.limits.tenant-overrides.tiny.requests-per-second", "0.1"),

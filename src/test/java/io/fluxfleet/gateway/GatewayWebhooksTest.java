@@ -60,8 +60,8 @@ class GatewayWebhooksTest {
                 .formatted(jobId, prompt, steps, url);
     }
 
-    // Mutation to run (not yet run, see the s15 report): signing with another secret (or over the body without the id) makes verify fail;
-    // dropping the wants() filter in the topology delivers progress events too.
+    // Mutation checked (s24): signing with another tenant's secret in WebhookDispatcher failed the signature
+    // assertion. Not yet run: dropping the wants() filter in the topology (progress would be delivered too).
     @Test
     void deliveriesAreSignedWithTheTenantsSecretAndMatchTheEvents() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start()) {
@@ -85,8 +85,8 @@ class GatewayWebhooksTest {
         }
     }
 
-    // Mutation to run (not yet run, see the s15 report): dead-lettering on the first failure (max-age ignored) makes the completed delivery
-    // never arrive after the receiver comes back.
+    // Mutation checked (s24): dead-lettering on the first failure (tooOld always true in WebhookDispatcher.failed)
+    // made the completed delivery never arrive after the receiver came back; failed.
     @Test
     void aReceiverThatIsDownForAWhileGetsTheDeliveriesLater() throws Exception {
         List<WebhookReceiver.Delivery> deliveries = new CopyOnWriteArrayList<>();
@@ -105,7 +105,8 @@ class GatewayWebhooksTest {
         }
     }
 
-    // Mutation to run (not yet run, see the s15 report): not folding the webhook DLQ topic into the job state leaves webhookDlq empty.
+    // Mutation checked (s24): not folding the webhook DLQ topic in JobStateTopology left webhookDlq empty; failed at the
+    // size assertion.
     @Test
     void aDeadReceiverEndsInTheWebhookDlqShownInTheJobState() throws Exception {
         int port;
@@ -130,8 +131,9 @@ class GatewayWebhooksTest {
         assertTrue(dead.path("lastError").asText().length() > 0);
     }
 
-    // Mutation to run (not yet run, see the s15 report): closing the dispatcher without committing only what is finished (committing the
-    // highest offset read) loses the in-flight completed delivery across the restart.
+    // Mutation run (s24): committing the highest offset read (PendingOffsets.committable returning high + 1) did NOT
+    // fail this test: the deliveries were finished before the restart, so nothing pending was lost. This test
+    // checks the rebuild of the state and the deliveries after it; GatewayRestartIT covers the process kill.
     @Test
     void restartingTheGatewayMidRunLosesNothing() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start()) {
