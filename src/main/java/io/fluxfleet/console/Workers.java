@@ -19,7 +19,7 @@ public class Workers {
 
     private static final ObjectMapper JSON = JobJson.newMapper();
 
-    /** A worker as the fleet page shows it: alive, stopped (said goodbye) or lost (stopped beating). */
+    /** A worker as the fleet page shows it: alive, draining / stopped (said goodbye) or lost (stopped beating). */
     public record Worker(Heartbeat.Beat beat, String status, Duration silence) {
         public String silenceText() {
             return Durations.text(silence);
@@ -55,7 +55,9 @@ public class Workers {
         Duration silence = Duration.between(beat.at(), now);
         Duration lostAfter = config.lostAfter().compareTo(Duration.ofMillis(3 * beat.intervalMs())) > 0
                 ? config.lostAfter() : Duration.ofMillis(3 * beat.intervalMs());
-        String status = beat.stopping() ? "stopped" : silence.compareTo(lostAfter) > 0 ? "lost" : "alive";
+        boolean silent = silence.compareTo(lostAfter) > 0;
+        // A graceful stop says goodbye and may drain for a while; a killed worker just goes silent.
+        String status = beat.stopping() ? (silent ? "stopped" : "draining") : silent ? "lost" : "alive";
         return new Worker(beat, status, silence.isNegative() ? Duration.ZERO : silence);
     }
 }

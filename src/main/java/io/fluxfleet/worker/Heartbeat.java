@@ -11,6 +11,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -61,6 +67,7 @@ public class Heartbeat {
     String version;
 
     private ScheduledExecutorService timer;
+    private KafkaProducer<String, byte[]> producer;
 
     void onStart(@Observes @Priority(50) StartupEvent event) {
         if (config.enabled()) {
@@ -74,6 +81,7 @@ public class Heartbeat {
 
     public synchronized void start() {
         createTopic();
+        producer = producer();
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fluxfleet-heartbeat");
             t.setDaemon(true);
@@ -91,10 +99,17 @@ public class Heartbeat {
             return;
         }
         timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         timer = null;
         if (goodbye) {
             publish(true);
         }
+        producer.close(Duration.ofSeconds(2));
+        producer = null;
     }
 
     /** The beat as it stands now. */
@@ -116,7 +131,7 @@ public class Heartbeat {
     private void publish(boolean stopping) {
         try {
             byte[] value = JSON.writeValueAsBytes(current(stopping));
-            var sent = kafka.producer().send(new ProducerRecord<>(config.topic(), identity.id(), value));
+            var sent = producer.send(new ProducerRecord<>(config.topic(), identity.id(), value));
             if (stopping) {
                 sent.get(5, TimeUnit.SECONDS);
             }
@@ -124,6 +139,24 @@ public class Heartbeat {
             // A missed beat is not a failure of the worker; the console shows it late or lost.
             LOG.debugf("heartbeat not sent: %s", e.toString());
         }
+    }
+
+    /**
+     * Its own producer, not the worker's reliability producer: a beat is worthless when late, so it never
+     * blocks long (a missing topic or a broker outage must not hold up a render's records or shutdown).
+     */
+    private KafkaProducer<String, byte[]> producer() {
+        Map<String, Object> config = kafka.connection();
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        config.put(ProducerConfig.ACKS_CONFIG, "1");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "fluxfleet-heartbeat-" + identity.id());
+        return new KafkaProducer<>(config);
     }
 
     private void createTopic() {
