@@ -27,6 +27,9 @@ public class ConsoleAccess {
 
     static final String COOKIE = "fluxfleet-console-key";
     static final String VIEWER = "fluxfleet.console.viewer";
+    /** SHA-256 of the published demo operator key (application.properties, %dev/%demo/%test only). */
+    static final String DEMO_KEY_SHA256 = "94163afbcc1df6849898862c51cb7e664693381fb57bb4c7de4cf1a9a1f667d9";
+    private static final java.util.Set<String> LOCAL_PROFILES = java.util.Set.of("dev", "demo", "test");
 
     @Inject
     ConsoleConfig config;
@@ -36,6 +39,15 @@ public class ConsoleAccess {
 
     @Inject
     TenantAccess tenants;
+
+    /** The published demo operator key opens every tenant: refused outside the dev, demo and test profiles. */
+    void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        boolean local = io.quarkus.runtime.configuration.ConfigUtils.getProfiles().stream().anyMatch(LOCAL_PROFILES::contains);
+        if (!local && config.operatorKeySha256().orElse(List.of()).stream().anyMatch(h -> DEMO_KEY_SHA256.equalsIgnoreCase(h.trim()))) {
+            throw new IllegalStateException("fluxfleet.console.operator-key-sha256 holds the published demo operator key;"
+                    + " make your own: KEY=$(openssl rand -hex 24); printf %s \"$KEY\" | sha256sum");
+        }
+    }
 
     @ServerRequestFilter
     public Response authenticate(ContainerRequestContext request) {

@@ -103,8 +103,7 @@ class ConsoleBrowserTest {
         }
     }
 
-    // Mutation checked: JobsLive.read returning at once (no live rows) made waitFor on the queued row time out;
-    // JobPages.image answering 404 failed the naturalWidth check.
+    // Mutation checked: JobsLive.read returning at once (no live rows) made the wait for the queued row time out.
     @Test
     void aSubmittedJobsRowGoesFromQueuedToCompletedAndItsPageShowsTheImage() throws Exception {
         Page page = browser().signedIn(ConsoleTestProfile.OPERATOR_KEY);
@@ -145,8 +144,8 @@ class ConsoleBrowserTest {
         page.context().close();
     }
 
-    // Mutation checked: JobPages.cancel not producing the control record let the job complete (the failed/CANCELLED
-    // wait timed out).
+    // Mutation checked: JobPages.cancel not producing the control record kept the job rendering (the wait for
+    // 'failed' timed out).
     @Test
     void cancelStopsARunningJob() throws Exception {
         String jobId = "console-cancel-" + UUID.randomUUID();
@@ -161,8 +160,8 @@ class ConsoleBrowserTest {
         page.context().close();
     }
 
-    // Mutation checked: Replays.replay skipping the "permanent && !edited" refusal made the unchanged replay
-    // succeed (no [data-refused]); producing the request without the edit kept the job failed.
+    // Mutation checked: Replays.replay skipping the "permanent && !edited" refusal let the unchanged replay through
+    // (the wait for [data-refused] timed out).
     @Test
     void aPoisonJobIsDeadLetteredThenReplayedAfterAnEditAndCompletes() throws Exception {
         String jobId = "console-poison-" + UUID.randomUUID();
@@ -196,7 +195,7 @@ class ConsoleBrowserTest {
         page.context().close();
     }
 
-    // Mutation checked: Viewer.sees returning true for everyone showed acme's job to globex (row present, 200).
+    // Mutation checked: Viewer.sees returning true for everyone let globex open acme's job page (200, not 404).
     @Test
     void aTenantKeySeesOnlyItsOwnJobs() throws Exception {
         String acmeJob = "console-acme-" + UUID.randomUUID();
