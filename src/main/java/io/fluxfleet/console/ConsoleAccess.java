@@ -52,7 +52,7 @@ public class ConsoleAccess {
     @ServerRequestFilter
     public Response authenticate(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/console")) {
+        if (!path.equals("/console") && !path.startsWith("/console/")) {
             return null;
         }
         if (!gateway.enabled() || !config.enabled()) {

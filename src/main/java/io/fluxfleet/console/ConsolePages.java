@@ -102,6 +102,8 @@ public class ConsolePages {
             error = e.getMessage();
         }
         return jobs.data("viewer", viewer).data("rows", list).data("error", error)
+                .data("liveQuery", query(Map.of("state", nz(state), "tenant", nz(tenant), "label", nz(label),
+                        "since", nz(since))))
                 .data("state", nz(state)).data("tenant", nz(tenant)).data("label", nz(label)).data("since", nz(since))
                 .data("states", List.of("queued", "started", "rendering", "completed", "failed"))
                 .data("times", List.of("15m", "1h", "24h", "7d"))
@@ -135,6 +137,13 @@ public class ConsolePages {
     static JobRows.Filter filter(String state, String tenant, String label, String since) {
         Duration back = since == null ? null : TIMES.get(since);
         return new JobRows.Filter(state, tenant, label, back == null ? null : Instant.now().minus(back));
+    }
+
+    /** The filters as the live stream's query string, each value URL-encoded. */
+    static String query(Map<String, String> params) {
+        return params.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "=" + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining("&"));
     }
 
     private static String nz(String s) {

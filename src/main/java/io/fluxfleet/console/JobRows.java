@@ -103,7 +103,9 @@ public class JobRows {
                 : request.map(RecentRequests.Summary::preset).orElse("—");
         String size = result != null ? result.path("width").asInt() + "×" + result.path("height").asInt()
                 : request.map(RecentRequests.Summary::size).orElse("—");
-        int progress = s.state().terminal() ? 100 : s.progress() == null ? 0 : (int) Math.round(100 * s.progress().fraction());
+        // A failed job keeps the progress it had reached.
+        int progress = s.state() == io.fluxfleet.gateway.JobStatus.COMPLETED ? 100
+                : s.progress() == null ? 0 : (int) Math.round(100 * s.progress().fraction());
         return new JobRow(s.jobId(), s.tenant(), s.state().wireName(), preset, size, progress,
                 queueWait(s), renderTime(result), worker(s), s.submittedAt(), s.labels(),
                 request.map(RecentRequests.Summary::prompt).orElse(null));

@@ -59,7 +59,9 @@ public class RenderStats {
                 : Instant.ofEpochMilli(r.timestamp());
         synchronized (renders) {
             renders.addLast(new Render(at, event.path("acceleration").asText("none"), renderMs));
-            prune(Instant.now());
+            if (renders.size() % 1024 == 0) {
+                prune(Instant.now());
+            }
         }
     }
 
@@ -110,11 +112,10 @@ public class RenderStats {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
+    /** Drops renders older than the window (events of several partitions arrive out of time order). */
     private void prune(Instant now) {
         Instant oldest = now.minus(config.window());
-        while (!renders.isEmpty() && renders.peekFirst().at().isBefore(oldest)) {
-            renders.removeFirst();
-        }
+        renders.removeIf(r -> r.at().isBefore(oldest));
     }
 
     private static JsonNode readTree(byte[] bytes) {

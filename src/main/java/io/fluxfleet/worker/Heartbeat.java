@@ -133,7 +133,7 @@ public class Heartbeat {
             byte[] value = JSON.writeValueAsBytes(current(stopping));
             var sent = producer.send(new ProducerRecord<>(config.topic(), identity.id(), value));
             if (stopping) {
-                sent.get(5, TimeUnit.SECONDS);
+                sent.get(2, TimeUnit.SECONDS);
             }
         } catch (Exception e) {
             // A missed beat is not a failure of the worker; the console shows it late or lost.

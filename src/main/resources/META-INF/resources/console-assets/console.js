@@ -10,13 +10,14 @@
 
   function rowHtml(r) {
     var labels = Object.keys(r.labels || {}).map(function (k) { return esc(k + "=" + r.labels[k]); }).join(" ");
-    return '<td><a href="/console/jobs/' + encodeURIComponent(r.jobId) + '">' + esc(r.jobId) + "</a></td>" +
-      "<td>" + esc(r.tenant) + "</td>" +
+    var opt = '<td class="opt">';
+    return '<td class="id"><a href="/console/jobs/' + encodeURIComponent(r.jobId) + '">' + esc(r.jobId) + "</a></td>" +
+      opt + esc(r.tenant) + "</td>" +
       '<td><span class="state ' + esc(r.state) + '" data-state>' + esc(r.state) + "</span></td>" +
-      "<td>" + esc(r.preset) + "</td><td>" + esc(r.size) + "</td>" +
+      opt + esc(r.preset) + "</td>" + opt + esc(r.size) + "</td>" +
       '<td><span class="bar" title="' + r.progressPct + ' %"><span style="width:' + r.progressPct + '%"></span></span></td>' +
-      "<td>" + esc(r.queueWait) + "</td><td>" + esc(r.renderTime) + "</td><td>" + esc(r.worker) + "</td>" +
-      '<td class="muted">' + esc(labels) + "</td>";
+      opt + esc(r.queueWait) + "</td>" + opt + esc(r.renderTime) + "</td>" + opt + esc(r.worker) + "</td>" +
+      '<td class="opt muted">' + esc(labels) + "</td>";
   }
 
   function liveTable() {
