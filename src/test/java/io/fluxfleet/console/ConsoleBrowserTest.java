@@ -113,7 +113,10 @@ class ConsoleBrowserTest {
         String jobId = "console-" + UUID.randomUUID();
         GatewayClient acme = client(ConsoleTestProfile.ACME_KEY);
         assertEquals(202, acme.submit(job(ahead, "[[test:slow]] a slow lighthouse", 10)).status());
-        assertEquals(202, acme.submit(job(jobId, "a lighthouse at dusk", 2)).status());
+        // ralu-4x with its sampler trace: the page shows FLOPs saved and the trace picture.
+        assertEquals(202, acme.submit("""
+                {"jobId": "%s", "prompt": "a lighthouse at dusk", "width": 128, "height": 128, "seed": 3,
+                 "acceleration": "ralu-4x", "trace": true, "labels": {"suite": "console"}}""".formatted(jobId)).status());
         row(page, jobId).filter(new Locator.FilterOptions().setHasText("queued")).waitFor();
         browser().shoot(page, "jobs-live");
         row(page, jobId).filter(new Locator.FilterOptions().setHasText("completed"))
@@ -124,13 +127,24 @@ class ConsoleBrowserTest {
         page.waitForURL("**/console/jobs/" + jobId);
         Locator image = page.locator("img[data-image]");
         image.waitFor();
-        page.waitForFunction("img => img.complete && img.naturalWidth === 64", image.elementHandle());
+        page.waitForFunction("img => img.complete && img.naturalWidth === 128", image.elementHandle());
+        page.waitForFunction("() => { const t = document.querySelector('img[data-trace]');"
+                + " return t && t.complete && t.naturalWidth > 0; }");
         assertTrue((Boolean) page.evaluate("() => document.querySelector('img[data-thumb]').complete"
                 + " && document.querySelector('img[data-thumb]').naturalWidth > 0"));
         assertTrue(page.locator("[data-sidecar]").textContent().contains(jobId));
-        assertTrue(page.locator("[data-flops]").textContent().contains("%"));
+        String flops = page.locator("[data-flops]").textContent();
+        assertTrue(flops.endsWith("%") && !flops.startsWith("0.0"), "ralu-4x saves FLOPs: " + flops);
         assertTrue(page.locator("[data-timeline]").textContent().contains("completed"));
         browser().shoot(page, "job");
+
+        // The table's filters: state and label keep the row, another state drops it.
+        page.navigate(browser().url("/console/jobs?state=completed&label=suite%3Dconsole&since=1h"));
+        assertEquals(1, page.locator("tr[data-job='" + jobId + "']").count());
+        page.navigate(browser().url("/console/jobs?state=failed"));
+        assertEquals(0, page.locator("tr[data-job='" + jobId + "']").count());
+        page.navigate(browser().url("/console/jobs?label=suite%3Dother"));
+        assertEquals(0, page.locator("tr[data-job='" + jobId + "']").count());
 
         page.navigate(browser().url("/console/gallery"));
         page.locator("[data-card='" + jobId + "'] img").waitFor();
@@ -224,7 +238,10 @@ class ConsoleBrowserTest {
     void aWorkerThatStopsBeatingShowsAsLost() throws Exception {
         Page page = browser().signedIn(ConsoleTestProfile.OPERATOR_KEY);
         page.navigate(browser().url("/console/fleet"));
-        reloadUntil(page, "tr[data-worker='" + FleetStackResource.WORKER_ID + "'] [data-status]", "alive");
+        String worker = "tr[data-worker='" + FleetStackResource.WORKER_ID + "']";
+        reloadUntil(page, worker + " [data-status]", "alive");
+        String beat = page.locator(worker).textContent();
+        assertTrue(beat.contains("cpu") && beat.contains("dev") && beat.contains("#0"), beat);
         page.locator("[data-charts-state][data-renders]").waitFor(new Locator.WaitForOptions()
                 .setState(WaitForSelectorState.ATTACHED));
         browser().shoot(page, "fleet");
