@@ -79,6 +79,10 @@ public class JobRows {
             scope.add(filter.tenant());
         } else {
             tenants.tenants().stream().map(Tenant::id).forEach(scope::add);
+            tenants.defaultTenant().map(Tenant::id).filter(t -> !scope.contains(t)).ifPresent(scope::add);
+        }
+        if (defaultTenant() != null && scope.contains(defaultTenant())) {
+            scope.add(""); // jobs sent over Kafka without a tenant: the default tenant's (dev, demo, test)
         }
         Predicate<Map<String, Object>> accepts = filter::accepts;
         List<JobRow> rows = new ArrayList<>();
@@ -93,7 +97,16 @@ public class JobRows {
 
     /** The job if the viewer may see it. */
     public Optional<JobState> visible(Viewer viewer, String jobId) {
-        return states.get(jobId).filter(s -> viewer.sees(s.tenant()));
+        return states.get(jobId).filter(s -> viewer.sees(tenantOf(s.tenant())));
+    }
+
+    /** A job's tenant; a job without one belongs to the default tenant where the fleet has one. */
+    public String tenantOf(String jobTenant) {
+        return jobTenant != null ? jobTenant : defaultTenant();
+    }
+
+    private String defaultTenant() {
+        return tenants.defaultTenant().map(Tenant::id).orElse(null);
     }
 
     public JobRow row(JobState s) {
@@ -106,7 +119,7 @@ public class JobRows {
         // A failed job keeps the progress it had reached.
         int progress = s.state() == io.fluxfleet.gateway.JobStatus.COMPLETED ? 100
                 : s.progress() == null ? 0 : (int) Math.round(100 * s.progress().fraction());
-        return new JobRow(s.jobId(), s.tenant(), s.state().wireName(), preset, size, progress,
+        return new JobRow(s.jobId(), tenantOf(s.tenant()), s.state().wireName(), preset, size, progress,
                 queueWait(s), renderTime(result), worker(s), s.submittedAt(), s.labels(),
                 request.map(RecentRequests.Summary::prompt).orElse(null));
     }

@@ -60,8 +60,8 @@ public class JobsLive {
         for (Table t : tables) {
             if (t.sink().isClosed()) {
                 tables.remove(t);
-            } else if (t.viewer().sees(state.tenant()) && (JobRows.Filter.blank(t.filter().tenant())
-                    || t.filter().tenant().equals(state.tenant())) && t.filter().accepts(summary)) {
+            } else if (t.viewer().sees(row.tenant()) && (JobRows.Filter.blank(t.filter().tenant())
+                    || t.filter().tenant().equals(row.tenant())) && t.filter().accepts(summary)) {
                 t.sink().send(t.sse().newEventBuilder().name("job").id(state.jobId())
                         .mediaType(MediaType.APPLICATION_JSON_TYPE).data(json).build())
                         .whenComplete((ok, failure) -> {

@@ -210,6 +210,7 @@ class ConsoleBrowserTest {
     }
 
     // Mutation checked: Viewer.sees returning true for everyone let globex open acme's job page (200, not 404).
+    // Mutation checked: JobRows.list without the "" (no tenant) index range left the Kafka job out of the table.
     @Test
     void aTenantKeySeesOnlyItsOwnJobs() throws Exception {
         String acmeJob = "console-acme-" + UUID.randomUUID();
@@ -231,6 +232,17 @@ class ConsoleBrowserTest {
         assertEquals(0, page.locator("[data-card='" + acmeJob + "']").count());
         assertTrue(page.locator("[data-card='" + globexJob + "']").count() == 1);
         page.context().close();
+
+        // A job sent over Kafka without a tenant is the default tenant's (demo, in the test profile): the
+        // operator's table shows it as such.
+        String kafkaJob = "console-kafka-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, kafkaJob,
+                    job(kafkaJob, "a lighthouse over Kafka", 2).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        }
+        Page operator = browser().signedIn(ConsoleTestProfile.OPERATOR_KEY);
+        reloadUntil(operator, "tr[data-job='" + kafkaJob + "']", "demo");
+        operator.context().close();
     }
 
     // Mutation checked: Workers.of ignoring the silence (always "alive") kept the worker alive after its beats stopped.
