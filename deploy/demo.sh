@@ -3,7 +3,8 @@
 #   starts a real Kafka broker and S3Proxy (deploy/stack.sh), writes the tiny checkpoint if missing,
 #   starts one worker (the packaged Quarkus app) and the HTTP gateway (the same app, profile gateway),
 #   submits a job with `fluxfleet submit`, waits for its completed event, prints where the image is in
-#   S3 and its file inside S3Proxy's data dir, prints a curl line for the gateway, then (with
+#   S3 and its file inside S3Proxy's data dir, prints a curl line for the gateway and the operator
+#   console's URL with a made-up operator key, then (with
 #   FLUXFLEET_DEMO_WAIT=1) keeps everything running until Ctrl-C, and stops everything it started.
 #
 #   deploy/demo.sh ["a prompt"]
@@ -64,6 +65,8 @@ fleet_worker_start "$MODEL" ${FLUXFLEET_WORKER_ARGS:-}
 # (the tenants file holds only its SHA-256).
 GATEWAY_PORT="${FLUXFLEET_GATEWAY_PORT:-8088}"
 API_KEY="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+# The operator console (/console, docs/console.md): an operator key made up here too (only its hash is passed).
+OPERATOR_KEY="operator-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 cat >"$RUN_DIR/tenants.yaml" <<YAML
 tenants:
   - id: demo
@@ -79,6 +82,8 @@ log "starting the gateway on http://127.0.0.1:$GATEWAY_PORT (log: $RUN_DIR/gatew
   -Dquarkus.minio.secret-key="$FLUXFLEET_S3_SECRET_KEY" -Dquarkus.minio.region="$FLUXFLEET_S3_REGION" \
   -Dfluxfleet.tenants.file="$RUN_DIR/tenants.yaml" -Dfluxfleet.gateway.state.dir="$RUN_DIR/gateway-state" \
   -Dfluxfleet.gateway.webhooks.allow-http=true \
+  -Dfluxfleet.console.operator-key-sha256="$(printf '%s' "$OPERATOR_KEY" | sha256sum | cut -d' ' -f1)" \
+  -Dfluxfleet.console.secure-cookie=false \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$GATEWAY_PORT" \
   -jar "$WORKER_JAR" >"$RUN_DIR/gateway.log" 2>&1 &
 GATEWAY_PID=$!
@@ -117,6 +122,10 @@ echo "  curl -s -H 'Authorization: Bearer $API_KEY' -H 'Content-Type: applicatio
 echo "    -d '{\"jobId\": \"demo-'\$RANDOM'\", \"prompt\": \"$PROMPT\", $SIZE_JSON}' \\"
 echo "    http://127.0.0.1:$GATEWAY_PORT/v1/jobs"
 echo "  curl -N -H 'Authorization: Bearer $API_KEY' http://127.0.0.1:$GATEWAY_PORT/v1/jobs/<jobId>/events"
+echo
+echo "operator console: http://127.0.0.1:$GATEWAY_PORT/console   (docs/console.md; FLUXFLEET_DEMO_WAIT=1 keeps it up)"
+echo "  operator key:   $OPERATOR_KEY   (every tenant, dead letters, fleet)"
+echo "  tenant key:     $API_KEY   (tenant demo's jobs only)"
 if [[ "${FLUXFLEET_DEMO_WAIT:-0}" == 1 ]]; then
   log "running until Ctrl-C"
   while kill -0 "$GATEWAY_PID" 2>/dev/null; do sleep 1; done

@@ -12,9 +12,13 @@ import java.util.Map;
  * How one record changes a job's state: the job record (queued), each lifecycle event, a dead
  * webhook delivery. Pure functions; {@link JobStateTopology} runs them inside Kafka Streams.
  */
-final class JobStateFold {
+public final class JobStateFold {
 
     static final ObjectMapper JSON = JobJson.newMapper();
+    /** On a job record the operator console replayed from the dead letters: when (ISO-8601). */
+    public static final String H_REPLAYED_AT = "fluxfleet-replayed-at";
+    /** On a job record the operator console replayed: who. */
+    public static final String H_REPLAYED_BY = "fluxfleet-replayed-by";
 
     private JobStateFold() {
     }
@@ -42,6 +46,23 @@ final class JobStateFold {
                 b.webhook = submission.webhook();
             }
         }
+        b.updatedAt = at;
+        return b.build();
+    }
+
+    /**
+     * A job record that an operator replayed from the dead letters (the console's header): a failed job is
+     * queued again, so its new attempts show; a job that is not failed is left as it is.
+     */
+    static JobState replayed(JobState submitted, Instant at) {
+        if (submitted.state() != JobStatus.FAILED) {
+            return submitted;
+        }
+        JobState.Builder b = new JobState.Builder(submitted);
+        b.state = JobStatus.QUEUED;
+        b.failure = null;
+        b.finishedAt = null;
+        b.progress = null;
         b.updatedAt = at;
         return b.build();
     }

@@ -125,6 +125,9 @@ final class JobStateTopology {
                     }
                     next = JobStateFold.submitted(previous, jobId, request, Submission.readFrom(record.headers()),
                             Instant.ofEpochMilli(record.timestamp()));
+                    if (header(record, JobStateFold.H_REPLAYED_AT) != null) {
+                        next = JobStateFold.replayed(next, Instant.ofEpochMilli(record.timestamp()));
+                    }
                 } else if (topic.equals(settings.eventsTopic())) {
                     JobEvent event = JobJson.readEvent(record.value());
                     String id = header(record, "ce_id");
