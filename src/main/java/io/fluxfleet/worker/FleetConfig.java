@@ -89,14 +89,6 @@ public interface FleetConfig {
         String topicPrefix();
     }
 
-    Router router();
-
-    /** The router role (profile {@code router}): moves jobs from the common topic's lanes to their pools'. */
-    interface Router {
-        @WithDefault("false")
-        boolean enabled();
-    }
-
     Pool pool();
 
     /** This worker's pool: the consumer groups of its lanes and retries ({@code <group>}, -high, -low, -retry). */

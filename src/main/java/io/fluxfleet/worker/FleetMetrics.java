@@ -27,7 +27,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fluxfleet_duplicate_renders_total} (a render whose result another render of the job had
  *       already stored, e.g. after a rebalance; never counted as a crash),
  *       {@code fluxfleet_duplicate_deliveries_total} (answered from the sidecar),
- *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip).</li>
+ *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip);</li>
+ *   <li>{@code fluxfleet_lane_starts_total{lane}} (jobs of a priority lane that got a render turn),
+ *       {@code fluxfleet_lane_waiting{lane}} (records in hand waiting for one);</li>
+ *   <li>the router role: {@code fluxfleet_router_jobs_total{outcome=forwarded|rejected, topic}}.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -81,6 +84,22 @@ public class FleetMetrics {
                 .description("Slots rendering a job").register(registry);
         Gauge.builder("fluxfleet.slots", slots, s -> s.slots().size())
                 .description("Configured device slots").register(registry);
+    }
+
+    /** A job of this priority lane got a render turn. */
+    public void laneStarted(String lane) {
+        registry.counter("fluxfleet.lane.starts", "lane", lane).increment();
+    }
+
+    /** Records of this lane in hand, waiting for a render turn. */
+    public <T> void laneWaiting(String lane, T source, java.util.function.ToDoubleFunction<T> waiting) {
+        Gauge.builder("fluxfleet.lane.waiting", source, waiting).tag("lane", lane)
+                .description("Job records of this lane in hand, waiting for a render turn").register(registry);
+    }
+
+    /** The router forwarded a job to a pool's lane topic, or rejected it (topic "none"). */
+    public void routed(String outcome, String topic) {
+        registry.counter("fluxfleet.router.jobs", "outcome", outcome, "topic", topic).increment();
     }
 
     public void job(String outcome, String code) {

@@ -3,15 +3,11 @@ package io.fluxfleet.worker.intake;
 import io.fluxfleet.routing.Lane;
 import io.fluxfleet.routing.LaneScheduler;
 import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.HandBack;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
  * The worker's render turns by lane: a job record waits here until the {@link LaneScheduler} gives it
@@ -28,19 +24,15 @@ public class LaneTurns {
     IntakeGate gate;
 
     @Inject
-    MeterRegistry registry;
+    FleetMetrics metrics;
 
     private LaneScheduler scheduler;
-    private final Map<Lane, Counter> starts = new EnumMap<>(Lane.class);
 
     @PostConstruct
     void init() {
         scheduler = new LaneScheduler(config.slots().size(), config.lanes().lowShare());
         for (Lane lane : Lane.values()) {
-            starts.put(lane, Counter.builder("fluxfleet.lane.starts").tag("lane", lane.wireName())
-                    .description("Jobs of this lane that got a render turn").register(registry));
-            Gauge.builder("fluxfleet.lane.waiting", scheduler, s -> s.waiting(lane)).tag("lane", lane.wireName())
-                    .description("Job records of this lane in hand, waiting for a render turn").register(registry);
+            metrics.laneWaiting(lane.wireName(), scheduler, s -> s.waiting(lane));
         }
     }
 
@@ -51,7 +43,7 @@ public class LaneTurns {
             throw new HandBack("worker stopping: record " + key + " of the " + lane.wireName()
                     + " lane handed back uncommitted");
         }
-        starts.get(lane).increment();
+        metrics.laneStarted(lane.wireName());
         return turn;
     }
 }
