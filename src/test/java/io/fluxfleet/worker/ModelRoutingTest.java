@@ -56,8 +56,10 @@ class ModelRoutingTest {
                 Path catalog = Files.createTempFile("fluxfleet-models", ".yaml");
                 catalog.toFile().deleteOnExit();
                 Files.writeString(catalog, "models:\n  dev: {topic: " + DEV_POOL + "}\n");
+                // fluxfleet.topics.jobs is the shared stack's (FleetStackResource wins over a profile): the
+                // router reads this test's own common lanes, not the other tests' jobs.
                 return Map.of("fluxfleet.catalog.file", catalog.toString(),
-                        "fluxfleet.topics.jobs", COMMON,
+                        "mp.messaging.incoming.routed-jobs.topics", String.join(",", JobTopics.lanes(COMMON)),
                         "fluxfleet.pool.topic", DEV_POOL,
                         "fluxfleet.pool.group", "routing-test-workers",
                         "fluxfleet.topics.retry", DEV_POOL + ".retry",
