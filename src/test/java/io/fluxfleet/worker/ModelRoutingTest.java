@@ -77,10 +77,10 @@ class ModelRoutingTest {
     String dlq;
 
     /**
-     * Mutation checks: with RouteDecider sending a model without a pool to the common topic's pool
-     * lookup of the first catalog entry, the schnell job reached fluxfleet's dev pool topic and the
-     * test failed; with JobTopics.topicFor ignoring the lane (always the pool topic itself), the
-     * priority 9 and 1 jobs were found on the normal lane and the test failed.
+     * Mutation checks (both run): with JobTopics.poolTopic falling back to the first catalog entry for a
+     * model without a pool, the schnell job reached the dev pool's topic and the test failed; with
+     * JobTopics.topicFor ignoring the lane (always the pool topic itself), the priority 9 job was found
+     * on the dev pool's normal lane and the test failed.
      */
     @Test
     void routesEachJobToItsPoolsLaneAndRejectsAModelWithoutAPoolAtRouting() throws Exception {
