@@ -46,6 +46,7 @@ class TwoPoolsIT {
 
     static LocalStack stack;
     static final List<Process> processes = new ArrayList<>();
+    static final Map<String, Process> byId = new HashMap<>();
     static final Map<String, Path> logs = new HashMap<>();
     static final Map<String, Integer> ports = new HashMap<>();
 
@@ -97,6 +98,7 @@ class TwoPoolsIT {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         process.getOutputStream().close();
         processes.add(process);
+        byId.put(id, process);
         logs.put(id, log);
         ports.put(id, port);
     }
@@ -117,15 +119,18 @@ class TwoPoolsIT {
     }
 
     /**
-     * Mutation check: with the schnell pool started on the dev pool's topic (-Dfluxfleet.pool.topic of
-     * the dev pool), it refused to start (not the catalog's schnell topic) and the test failed; with the
-     * router's catalog listing schnell on the dev topic, the schnell jobs failed with UNKNOWN_MODEL.
+     * Mutation check: with the schnell pool started on the dev pool's topic, it refused to start (the
+     * catalog's dev pool renders from another directory) and the test failed.
      */
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void aMixOfDevAndSchnellJobsCompletesOnTheirPools() throws Exception {
         for (String id : List.of("pool-dev", "pool-schnell", "router")) {
-            WorkerReadiness.await(id, ports.get(id), Duration.ofMinutes(4), () -> { }, () -> tail(logs.get(id)));
+            WorkerReadiness.await(id, ports.get(id), Duration.ofMinutes(4), () -> {
+                if (!byId.get(id).isAlive()) {
+                    throw new AssertionError(id + " exited (" + byId.get(id).exitValue() + "):\n" + tail(logs.get(id)));
+                }
+            }, () -> tail(logs.get(id)));
         }
         Map<String, String> modelOf = new HashMap<>();
         try (KafkaConsumer<String, byte[]> events = KafkaTestClients.eventsConsumer(stack.bootstrapServers(), EVENTS);
