@@ -57,8 +57,11 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--api-key", description = "The gateway API key (default: $FLUXFLEET_API_KEY)")
     String apiKey;
 
-    @Option(names = "--jobs-topic", defaultValue = "fluxfleet.jobs", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--jobs-topic", defaultValue = "fluxfleet.jobs", description = {"The common jobs topic; the job goes to the lane of its priority", "(<topic>.high, <topic>, <topic>.low) (default: ${DEFAULT-VALUE})"})
     String jobsTopic;
+
+    @picocli.CommandLine.Mixin
+    LaneOptions lanes = new LaneOptions();
 
     @Option(names = "--events-topic", defaultValue = "fluxfleet.events", description = "default: ${DEFAULT-VALUE}")
     String eventsTopic;
@@ -96,6 +99,9 @@ final class SubmitCommand implements Callable<Integer> {
 
         @Option(names = "--model", description = "dev or schnell")
         String model;
+
+        @Option(names = "--priority", description = "0-9 (default 5): 7-9 go to the high lane, 0-2 to the low lane")
+        Integer priority;
 
         @Option(names = "--acceleration", description = "none, jit-4x, jit-7x, ... (default: the fleet's)")
         String acceleration;
@@ -177,6 +183,7 @@ final class SubmitCommand implements Callable<Integer> {
         putIfSet(request, "guidance", f.guidance);
         putIfSet(request, "model", f.model);
         putIfSet(request, "acceleration", f.acceleration);
+        putIfSet(request, "priority", f.priority);
         if (f.bucket != null || f.keyPrefix != null || f.format != null) {
             ObjectNode output = request.putObject("output");
             putIfSet(output, "bucket", f.bucket);
@@ -240,9 +247,10 @@ final class SubmitCommand implements Callable<Integer> {
             String id, ObjectNode request, boolean verbose) throws Exception {
         byte[] value = json.writeValueAsBytes(request);
         long sent = System.nanoTime();
-        producer.send(new ProducerRecord<>(jobsTopic, id, value)).get(30, TimeUnit.SECONDS);
+        String topic = lanes.topicOf(request, jobsTopic);
+        producer.send(new ProducerRecord<>(topic, id, value)).get(30, TimeUnit.SECONDS);
         if (verbose) {
-            err.println("submitted " + id + " to " + jobsTopic + ": " + new String(value, StandardCharsets.UTF_8));
+            err.println("submitted " + id + " to " + topic + ": " + new String(value, StandardCharsets.UTF_8));
         }
         long deadline = sent + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline) {

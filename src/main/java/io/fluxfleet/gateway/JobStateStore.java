@@ -40,6 +40,9 @@ public class JobStateStore {
     FleetConfig fleet;
 
     @Inject
+    io.fluxfleet.routing.JobTopics routing;
+
+    @Inject
     KafkaClients kafka;
 
     @Inject
@@ -65,17 +68,20 @@ public class JobStateStore {
     public synchronized void start() {
         GatewayConfig.Topics t = config.topics();
         GatewayConfig.State s = config.state();
-        Map<String, Integer> partitions = kafka.ensureTopics(
-                List.of(fleet.topics().jobs(), fleet.topics().events(), fleet.topics().control(), t.webhooks(),
-                        t.webhookDlq()),
-                List.of(t.state(), t.index()), s.partitions(), s.replicationFactor());
-        if (!partitions.get(fleet.topics().jobs()).equals(partitions.get(fleet.topics().events()))) {
-            // The fold reads both by jobId in one task per partition: they must be co-partitioned.
-            throw new IllegalStateException("topics " + fleet.topics().jobs() + " (" + partitions.get(fleet.topics().jobs())
-                    + " partitions) and " + fleet.topics().events() + " (" + partitions.get(fleet.topics().events())
-                    + ") must have the same number of partitions for the gateway's job-state topology");
+        List<String> jobTopics = routing.allLaneTopics(); // every lane a job may be produced to (JobTopics)
+        List<String> sources = new java.util.ArrayList<>(jobTopics);
+        sources.addAll(List.of(fleet.topics().events(), fleet.topics().control(), t.webhooks(), t.webhookDlq()));
+        Map<String, Integer> partitions = kafka.ensureTopics(sources, List.of(t.state(), t.index()), s.partitions(),
+                s.replicationFactor());
+        for (String jobs : jobTopics) {
+            if (!partitions.get(jobs).equals(partitions.get(fleet.topics().events()))) {
+                // The fold reads them by jobId in one task per partition: they must be co-partitioned.
+                throw new IllegalStateException("topics " + jobs + " (" + partitions.get(jobs) + " partitions) and "
+                        + fleet.topics().events() + " (" + partitions.get(fleet.topics().events())
+                        + ") must have the same number of partitions for the gateway's job-state topology");
+            }
         }
-        var topology = JobStateTopology.build(new JobStateTopology.Settings(fleet.topics().jobs(),
+        var topology = JobStateTopology.build(new JobStateTopology.Settings(jobTopics,
                 fleet.topics().events(), t.state(), t.index(), t.webhooks(), t.webhookDlq(), s.retention(),
                 s.retentionScan()), metrics::folded);
         Map<String, Object> props = kafka.config(Map.of(

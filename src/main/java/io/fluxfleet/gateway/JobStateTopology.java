@@ -50,7 +50,7 @@ final class JobStateTopology {
     private static final Logger LOG = Logger.getLogger(JobStateTopology.class);
 
     /** Topic names and retention the topology needs. */
-    record Settings(String jobsTopic, String eventsTopic, String stateTopic, String indexTopic, String webhooksTopic,
+    record Settings(java.util.List<String> jobsTopics, String eventsTopic, String stateTopic, String indexTopic, String webhooksTopic,
             String webhookDlqTopic, Duration retention, Duration retentionScan) {
     }
 
@@ -66,7 +66,7 @@ final class JobStateTopology {
         Topology topology = builder.build();
         var keys = Serdes.String();
         var values = Serdes.ByteArray();
-        topology.addSource("jobs", keys.deserializer(), values.deserializer(), s.jobsTopic());
+        topology.addSource("jobs", keys.deserializer(), values.deserializer(), s.jobsTopics().toArray(String[]::new));
         topology.addSource("events", keys.deserializer(), values.deserializer(), s.eventsTopic());
         topology.addSource("webhook-dlq", keys.deserializer(), values.deserializer(), s.webhookDlqTopic());
         topology.addProcessor("fold", () -> new Fold(s, foldLagMs), "jobs", "events", "webhook-dlq");
@@ -118,7 +118,7 @@ final class JobStateTopology {
             JobState previous = read(store.get(jobId));
             try {
                 JobState next;
-                if (topic.equals(settings.jobsTopic())) {
+                if (settings.jobsTopics().contains(topic)) {
                     JsonNode request = JobStateFold.JSON.readTree(record.value());
                     if (!(request instanceof ObjectNode)) {
                         return; // a poison job record: the worker answers it with a failed event

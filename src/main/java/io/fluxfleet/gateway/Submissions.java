@@ -50,6 +50,9 @@ public class Submissions {
     FleetConfig fleet;
 
     @Inject
+    io.fluxfleet.routing.JobTopics routing;
+
+    @Inject
     JobStateStore states;
 
     @Inject
@@ -123,7 +126,9 @@ public class Submissions {
             throw ApiException.tooMany("TOO_MANY_IN_FLIGHT", "tenant " + tenant.id() + " has " + cap
                     + " jobs in flight, the most allowed; retry when some finish", java.time.Duration.ofSeconds(5));
         }
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(fleet.topics().jobs(), request.jobId(), normalised);
+        String topic = routing.topicFor(request.model(), request.priority()).orElseThrow(() -> new ApiException(400,
+                "UNKNOWN_MODEL", "no pool of this fleet serves model '" + request.model().wireName() + "'"));
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, request.jobId(), normalised);
         new Submission(sha, webhook).writeTo(record.headers());
         var ack = producer.sendAndAwait(record);
         JobState queued = JobStateFold.submitted(null, request.jobId(), JobStateFold.JSON.valueToTree(request),

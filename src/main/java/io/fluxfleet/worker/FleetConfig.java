@@ -53,6 +53,56 @@ public interface FleetConfig {
 
     Tenants tenants();
 
+    Lanes lanes();
+
+    /** Priority lanes (docs/operator-guide.md, "Model pools and priority lanes"). */
+    interface Lanes {
+        /** Priorities from this one up go to the high lane ({@code <jobs topic>.high}); 10: no high lane. */
+        @WithDefault("7")
+        int highFrom();
+
+        /** Priorities up to this one go to the low lane ({@code <jobs topic>.low}); -1: no low lane. */
+        @WithDefault("2")
+        int lowUpTo();
+
+        /**
+         * Anti-starvation: while the low lane has a job waiting, at least one start in this many goes to it,
+         * however long the higher lanes' backlog; 0: strictly after the higher lanes.
+         */
+        @WithDefault("5")
+        int lowShare();
+
+        default io.fluxfleet.routing.LaneBounds bounds() {
+            return new io.fluxfleet.routing.LaneBounds(highFrom(), lowUpTo());
+        }
+    }
+
+    Catalog catalog();
+
+    /** Model pools (docs/operator-guide.md): the catalog, and which of its models this worker pool serves. */
+    interface Catalog {
+        /** The model catalog (YAML or JSON); absent: one pool, on the lanes of fluxfleet.topics.jobs. */
+        Optional<Path> file();
+
+        /** A catalog model without a topic gets {@code <topic-prefix>.<model>}. */
+        @WithDefault("fluxfleet.jobs")
+        String topicPrefix();
+    }
+
+    Pool pool();
+
+    /** This worker's pool: the consumer groups of its lanes and retries ({@code <group>}, -high, -low, -retry). */
+    interface Pool {
+        /**
+         * The base jobs topic of this worker's pool: it consumes its lanes ({@code .high}, itself, {@code .low}).
+         * Default: fluxfleet.topics.jobs; in a fleet with a catalog, the catalog topic of the model it serves.
+         */
+        String topic();
+
+        @WithDefault("fluxfleet-workers")
+        String group();
+    }
+
     /** Tenants (docs/security.md): who may send jobs and what their jobs may do. */
     interface Tenants {
         /** The tenants file (YAML or JSON); absent: no tenants but the default one. */

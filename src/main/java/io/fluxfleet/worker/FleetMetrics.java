@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  *       {@code fluxfleet_duplicate_deliveries_total} (answered from the sidecar),
  *       {@code fluxfleet_publish_retries_total} (terminal events re-published after a broker blip),
  *       {@code fluxfleet_progress_dropped_total} (progress events not sent while too many were
- *       unacknowledged: best effort).</li>
+ *       unacknowledged: best effort);</li>
+ *   <li>{@code fluxfleet_lane_starts_total{lane}} (jobs of a priority lane that got a render turn),
+ *       {@code fluxfleet_lane_waiting{lane}} (records in hand waiting for one);</li>
+ *   <li>the router role: {@code fluxfleet_router_jobs_total{outcome=forwarded|rejected, topic}}.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -87,6 +90,22 @@ public class FleetMetrics {
                 .description("Slots rendering a job").register(registry);
         Gauge.builder("fluxfleet.slots", slots, s -> s.slots().size())
                 .description("Configured device slots").register(registry);
+    }
+
+    /** A job of this priority lane got a render turn. */
+    public void laneStarted(String lane) {
+        registry.counter("fluxfleet.lane.starts", "lane", lane).increment();
+    }
+
+    /** Records of this lane in hand, waiting for a render turn. */
+    public <T> void laneWaiting(String lane, T source, java.util.function.ToDoubleFunction<T> waiting) {
+        Gauge.builder("fluxfleet.lane.waiting", source, waiting).tag("lane", lane)
+                .description("Job records of this lane in hand, waiting for a render turn").register(registry);
+    }
+
+    /** The router forwarded a job to a pool's lane topic, or rejected it (topic "none"). */
+    public void routed(String outcome, String topic) {
+        registry.counter("fluxfleet.router.jobs", "outcome", outcome, "topic", topic).increment();
     }
 
     public void job(String outcome, String code) {

@@ -1,10 +1,13 @@
 package io.fluxfleet.worker;
 
 import io.fluxfleet.job.JobEvent;
+import io.fluxfleet.routing.Lane;
+import io.fluxfleet.routing.LaneScheduler;
 import io.fluxfleet.worker.intake.Attempt;
 import io.fluxfleet.worker.intake.Delivery;
 import io.fluxfleet.worker.intake.Job;
 import io.fluxfleet.worker.intake.JobIntake;
+import io.fluxfleet.worker.intake.LaneTurns;
 import io.fluxfleet.worker.outcome.Outcome;
 import io.fluxfleet.worker.outcome.Outcomes;
 import io.fluxfleet.worker.render.Rendered;
@@ -19,13 +22,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * The worker: takes job records off {@code fluxfleet.jobs} (and the retry topic), and runs each
+ * The worker: takes job records off its pool's three priority lanes ({@code fluxfleet.jobs.high},
+ * {@code fluxfleet.jobs}, {@code fluxfleet.jobs.low}; a record waits for its lane's render turn, see
+ * {@link LaneTurns}) and the retry topic, and runs each
  * through four steps, each owned by its own package: intake (validate, refuse, record the attempt),
  * render (slot, engine, out-of-memory), store (encode, upload, sidecar) and outcome (events, retry,
  * dead letter). See docs/reliability.md.
  *
  * <p>Threading: the Kafka connector polls on its own thread; each record is handled on the
- * {@code render-pool} worker pool (sized to the slot count, unordered), so renders never block the
+ * lane's worker pool ({@code render-pool-high}, {@code render-pool}, {@code render-pool-low}: one
+ * thread per slot plus one whose record waits for the next turn, unordered), so renders never block the
  * event loop. The record is acknowledged once its terminal event is acknowledged by the broker.
  */
 @ApplicationScoped
@@ -52,10 +58,32 @@ public class RenderOrchestrator {
     @Inject
     InFlightJobs inFlightJobs;
 
+    @Inject
+    LaneTurns turns;
+
+    @Incoming("jobs-high")
+    @Blocking(value = "render-pool-high", ordered = false)
+    public void onHighJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        handleInTurn(Lane.HIGH, record);
+    }
+
     @Incoming("jobs")
     @Blocking(value = "render-pool", ordered = false)
     public void onJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
-        handle(Delivery.of(record, Attempt.FIRST));
+        handleInTurn(Lane.NORMAL, record);
+    }
+
+    @Incoming("jobs-low")
+    @Blocking(value = "render-pool-low", ordered = false)
+    public void onLowJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        handleInTurn(Lane.LOW, record);
+    }
+
+    /** A lane's record waits for its render turn (higher lanes first), then is handled as attempt 1. */
+    private void handleInTurn(Lane lane, ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        try (LaneScheduler.Turn turn = turns.await(lane, record.key())) {
+            handle(Delivery.of(record, Attempt.FIRST));
+        }
     }
 
     /**

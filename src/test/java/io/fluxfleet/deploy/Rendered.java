@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 final class Rendered {
 
     /** The overlays under k8s/overlays, by name. */
-    static final List<String> OVERLAYS = List.of("dev", "prod");
+    static final List<String> OVERLAYS = List.of("dev", "prod", "two-pools");
     /** The worker's Deployment and container, and the incoming channel of the jobs topic. */
     static final String WORKER = "fluxfleet-worker";
     static final String WORKER_CONTAINER = "worker";

@@ -167,8 +167,11 @@ class WorkerAgreementTest {
         Rendered r = Rendered.overlay(overlay);
         WorkerConfig config = r.workerConfig();
         List<String> slots = List.of(config.require("fluxfleet.slots").split("\\s*,\\s*"));
-        int pool = Integer.parseInt(config.require("smallrye.messaging.worker.render-pool.max-concurrency"));
-        assertEquals(slots.size(), pool, overlay + ": one job in flight per slot (the worker checks this at startup)");
+        for (String lanePool : List.of("render-pool-high", "render-pool", "render-pool-low")) {
+            int pool = Integer.parseInt(config.require("smallrye.messaging.worker." + lanePool + ".max-concurrency"));
+            assertEquals(slots.size() + 1, pool, overlay + ": " + lanePool + " is one render per slot plus the lane's"
+                    + " next job waiting for a turn (the worker checks this at startup)");
+        }
         JsonNode container = Rendered.container(r.worker(), Rendered.WORKER_CONTAINER);
         JsonNode limits = container.path("resources").path("limits");
         assertFalse(container.path("resources").path("requests").has("nvidia.com/gpu"),

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * No intake before the worker can render. The jobs and retries channels are pausable and start
+ * No intake before the worker can render. The three lanes' jobs channels and the retries channel are pausable and start
  * paused with a late subscription (application.properties): their consumers join the group only
  * when this gate first opens, once a slot is ready and the attempts and control views have caught
  * up. Later the gate pauses them again (the consumers keep their partitions, fetch nothing) while
@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
 public class IntakeGate {
 
     private static final Logger LOG = Logger.getLogger(IntakeGate.class);
-    static final List<String> CHANNELS = List.of("jobs", "retries");
+    static final List<String> CHANNELS = List.of("jobs-high", "jobs", "jobs-low", "retries");
 
     @Inject
     ChannelRegistry channels;
