@@ -65,7 +65,7 @@ class GatewayStateFootprintBenchmark {
             createTopics(bootstrap);
             long produced = produce(bootstrap, jobs);
             Path stateDir = dir.resolve("rocksdb");
-            KafkaStreams streams = new KafkaStreams(JobStateTopology.build(new JobStateTopology.Settings(JOBS, EVENTS,
+            KafkaStreams streams = new KafkaStreams(JobStateTopology.build(new JobStateTopology.Settings(java.util.List.of(JOBS), EVENTS,
                     STATE, INDEX, WEBHOOKS, DLQ, Duration.ofDays(7), Duration.ofHours(1)), lag -> { }),
                     streamsConfig(bootstrap, stateDir));
             long start = System.nanoTime();
