@@ -13,6 +13,7 @@ import io.fluxfleet.worker.TenantSetup;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.HandBack;
 import io.fluxfleet.worker.JobFailure;
+import io.fluxfleet.worker.outcome.Outcomes;
 import io.fluxfleet.worker.render.Samplers;
 import io.fluxfleet.worker.render.SlotPool;
 import jakarta.annotation.PostConstruct;
@@ -20,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import org.jboss.logging.Logger;
 
 /**
  * The intake step: validates a record into a {@link Job}, waits while another worker renders the
@@ -29,6 +31,8 @@ import java.time.Instant;
  */
 @ApplicationScoped
 public class JobIntake {
+
+    private static final Logger LOG = Logger.getLogger(JobIntake.class);
 
     @Inject
     FleetConfig config;
@@ -125,10 +129,35 @@ public class JobIntake {
      * may take, so that the result is then answered from its sidecar instead of rendered twice.
      */
     public void awaitRenderElsewhere(Job job) throws InterruptedException {
-        long budget = config.render().timeout().plus(config.reliability().uploadBudget())
-                .plus(config.render().publishTimeout()).toNanos();
-        long deadline = System.nanoTime() + budget;
-        while (attempts.renderingElsewhere(job.jobId()) && System.nanoTime() < deadline) {
+        awaitRenderElsewhere(job, System.nanoTime() + renderElsewhereBudget().toNanos());
+    }
+
+    /**
+     * Records the start on the attempts topic (the crash counter), before anything that can take the
+     * process down. When another worker recorded a live start of the same job just before this one (both
+     * held the record after a rebalance and decided at once), this start gives way: it is ended again and
+     * the worker waits for the other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again.
+     */
+    public void recordAttempt(Job job) throws InterruptedException {
+        long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
+        while (true) {
+            AttemptLog.Start start = attempts.start(job.jobId(), Outcomes.publishBudget(config));
+            if (!attempts.givesWay(start)) {
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                LOG.warnf("job %s: another worker's start still precedes this one after %s; rendering anyway",
+                        job.jobId(), renderElsewhereBudget());
+                return;
+            }
+            attempts.end(job.jobId());
+            LOG.infof("job %s: another worker started it just before this one; waiting for its render", job.jobId());
+            awaitRenderElsewhere(job, deadline);
+        }
+    }
+
+    private void awaitRenderElsewhere(Job job, long deadlineNanos) throws InterruptedException {
+        while (attempts.renderingElsewhere(job.jobId()) && System.nanoTime() < deadlineNanos) {
             if (gate.stopped()) {
                 throw new HandBack("job " + job.jobId() + ": intake closed while waiting for another worker's render");
             }
@@ -136,9 +165,8 @@ public class JobIntake {
         }
     }
 
-    /** Records the start on the attempts topic (the crash counter), before anything that can take the process down. */
-    public void recordAttempt(Job job) {
-        attempts.start(job.jobId());
+    private Duration renderElsewhereBudget() {
+        return config.render().timeout().plus(config.reliability().uploadBudget()).plus(config.render().publishTimeout());
     }
 
     /** The attempt ended without taking the process down: not a crash, whatever its outcome. */
