@@ -5,17 +5,21 @@ import io.fluxfleet.worker.intake.Attempt;
 import io.fluxfleet.worker.intake.Delivery;
 import io.fluxfleet.worker.intake.Job;
 import io.fluxfleet.worker.intake.JobIntake;
+import io.fluxfleet.worker.intake.RetryIntake;
 import io.fluxfleet.worker.outcome.Outcome;
 import io.fluxfleet.worker.outcome.Outcomes;
 import io.fluxfleet.worker.render.Rendered;
 import io.fluxfleet.worker.render.Renderer;
 import io.fluxfleet.worker.store.EarlierResults;
 import io.fluxfleet.worker.store.ResultStore;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -26,7 +30,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  *
  * <p>Threading: the Kafka connector polls on its own thread; each record is handled on the
  * {@code render-pool} worker pool (sized to the slot count, unordered), so renders never block the
- * event loop. The record is acknowledged once its terminal event is acknowledged by the broker.
+ * event loop; retry records on {@link RetryIntake}'s retry pool (also sized to the slot count). The record is acknowledged once its terminal event is acknowledged by the broker.
  */
 @ApplicationScoped
 public class RenderOrchestrator {
@@ -52,30 +56,33 @@ public class RenderOrchestrator {
     @Inject
     InFlightJobs inFlightJobs;
 
+    @Inject
+    RetryIntake retries;
+
+    @ConfigProperty(name = "fluxfleet.gateway.only", defaultValue = "false")
+    boolean gatewayOnly;
+
     @Incoming("jobs")
     @Blocking(value = "render-pool", ordered = false)
     public void onJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
         handle(Delivery.of(record, Attempt.FIRST));
     }
 
-    /**
-     * The retry topic: waits (on its own pool, so the jobs channel is never blocked) until the record's
-     * not-before time, then handles it as attempt N with the errors of the earlier attempts.
-     */
-    @Incoming("retries")
-    @Blocking(value = "retry-pool", ordered = false)
-    public void onRetry(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+    /** The retry topic: {@link RetryIntake} hands over each record once its not-before time has come. */
+    void startRetries(@Observes StartupEvent event) {
+        if (!gatewayOnly) {
+            retries.start(this::onRetry);
+        }
+    }
+
+    /** A due retry-topic record: handled as attempt N with the errors of the earlier attempts. */
+    void onRetry(ConsumerRecord<String, byte[]> record) throws InterruptedException {
         Attempt attempt;
         try {
             attempt = Attempt.of(record);
         } catch (JobFailure unreadableHeaders) {
             outcomes.failed(Delivery.of(record, Attempt.FIRST), null, unreadableHeaders);
             return;
-        }
-        long maxWait = config.reliability().maxBackoff().toMillis() + 5_000;
-        long wait = Math.min(maxWait, Attempt.notBefore(record) - System.currentTimeMillis());
-        if (wait > 0) {
-            Thread.sleep(wait);
         }
         handle(Delivery.of(record, attempt));
     }

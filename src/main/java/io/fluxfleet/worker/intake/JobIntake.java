@@ -141,7 +141,7 @@ public class JobIntake {
     public void recordAttempt(Job job) throws InterruptedException {
         long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
         while (true) {
-            AttemptLog.Start start = attempts.start(job.jobId(), Outcomes.publishBudget(config));
+            AttemptLog.Start start = startWhileRunning(job);
             if (!attempts.givesWay(start)) {
                 return;
             }
@@ -153,6 +153,20 @@ public class JobIntake {
             attempts.end(job.jobId());
             LOG.infof("job %s: another worker started it just before this one; waiting for its render", job.jobId());
             awaitRenderElsewhere(job, deadline);
+        }
+    }
+
+    /** A broker outage longer than the publish budget is waited out while the worker runs (not a fail-stop). */
+    private AttemptLog.Start startWhileRunning(Job job) throws InterruptedException {
+        while (true) {
+            try {
+                return attempts.start(job.jobId(), Outcomes.publishBudget(config));
+            } catch (IllegalStateException e) {
+                if (gate.stopped()) {
+                    throw new HandBack("job " + job.jobId() + ": worker stopping, its start not recorded: " + e.getMessage());
+                }
+                LOG.warnf("job %s: %s; trying again", job.jobId(), e.getMessage());
+            }
         }
     }
 
