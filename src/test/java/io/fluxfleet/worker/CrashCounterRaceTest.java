@@ -81,7 +81,7 @@ class CrashCounterRaceTest {
         });
         Thread.sleep(3000);
         assertFalse(recording.isDone(), "this worker started although the rival's live start came first");
-        assertEquals(cap - 1, attempts.crashes(jobId), "the rival's running start is no crash, ours was ended again");
+        assertEquals(cap - 1, attempts.crashes(jobId), "the rival's running start is no crash, ours was withdrawn");
 
         writeEntry(jobId, "worker-rival", "{\"open\": 1, \"running\": 1, \"renewedAt\": 0}"); // the rival crashed
         recording.get(60, TimeUnit.SECONDS);
@@ -91,19 +91,21 @@ class CrashCounterRaceTest {
         attempts.forget(jobId);
     }
 
-    /** A rival whose start lands after this worker's gives way to it: this worker goes on. */
+    /** A rival whose claim or start lands after this worker's claim gives way to it: this worker goes on. */
     @Test
     void aRivalStartThatLandsLaterDoesNotStopThisWorker() throws Exception {
         String jobId = "race-later-" + UUID.randomUUID();
-        AttemptLog.Start mine = attempts.start(jobId, Duration.ofSeconds(30));
-        writeEntry(jobId, "worker-rival", live(1));
+        AttemptLog.Start mine = attempts.claim(jobId, Duration.ofSeconds(30));
+        writeEntry(jobId, "worker-rival", "{\"open\": 0, \"running\": 0, \"claims\": 1, \"renewedAt\": "
+                + System.currentTimeMillis() + "}");
         assertFalse(attempts.givesWay(mine));
         writeEntry(jobId, "worker-rival-2", live(1));
         assertFalse(attempts.givesWay(mine));
-        AttemptLog.Start again = attempts.start(jobId, Duration.ofSeconds(30));
-        assertTrue(attempts.givesWay(again), "a second start of ours after the rivals' live ones must give way");
-        attempts.end(jobId);
-        attempts.end(jobId);
+        AttemptLog.Start again = attempts.claim(jobId, Duration.ofSeconds(30));
+        assertTrue(attempts.givesWay(again), "a second claim of ours after the rivals' live ones must give way");
+        attempts.withdraw(jobId);
+        attempts.withdraw(jobId);
+        assertEquals(0, attempts.crashes(jobId), "withdrawn claims are no starts, the rivals' live starts no crashes");
         attempts.forget(jobId);
     }
 

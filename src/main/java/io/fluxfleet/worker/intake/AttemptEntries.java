@@ -17,10 +17,10 @@ final class AttemptEntries {
     private static final char SEPARATOR = '/';
 
     /**
-     * One worker's entry for one job, with where its latest start (the record where {@code running} rose)
-     * landed on the topic.
+     * One worker's entry for one job, with where its latest claim or start (the record where
+     * {@code running + claims} rose) landed on the topic.
      */
-    record Entry(String jobId, String workerId, int open, int running, long renewedAtMs, int partition,
+    record Entry(String jobId, String workerId, int open, int running, int claims, long renewedAtMs, int partition,
             long startOffset) {
     }
 
@@ -40,10 +40,11 @@ final class AttemptEntries {
             int open = node.path("open").asInt(0);
             // Entries written before "running" existed: every open start counts as running while its lease lives.
             int running = node.has("running") ? node.path("running").asInt(0) : open;
+            int claims = node.path("claims").asInt(0);
             Entry before = entries.get(r.key());
-            long startOffset = before != null && before.partition() == r.partition() && running <= before.running()
-                    ? before.startOffset() : r.offset();
-            entries.put(r.key(), new Entry(r.key().substring(0, at), r.key().substring(at + 1), open, running,
+            long startOffset = before != null && before.partition() == r.partition()
+                    && running + claims <= before.running() + before.claims() ? before.startOffset() : r.offset();
+            entries.put(r.key(), new Entry(r.key().substring(0, at), r.key().substring(at + 1), open, running, claims,
                     node.path("renewedAt").asLong(0), r.partition(), startOffset));
         } catch (Exception e) {
             LOG.debugf("unreadable attempts record %s: %s", r.key(), e.toString());

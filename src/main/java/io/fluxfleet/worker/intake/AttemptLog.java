@@ -70,6 +70,8 @@ public class AttemptLog {
     /** This process's open starts per jobId (its own key), and which of them are rendering now. */
     private final Map<String, Integer> ownOpen = new ConcurrentHashMap<>();
     private final Map<String, Integer> running = new ConcurrentHashMap<>();
+    /** Claims of this process not yet confirmed or withdrawn, per jobId. */
+    private final Map<String, Integer> claims = new ConcurrentHashMap<>();
     private TopicView topic;
     private volatile int partitions;
     private ScheduledExecutorService renewals;
@@ -127,29 +129,65 @@ public class AttemptLog {
     }
 
     /**
-     * Opens one start of jobId (this worker's key), renewed until {@link #end}. A broker that does not
-     * take the record is retried in place within the publish budget (an outage is not a crash); the start
-     * is only opened once the broker has it.
+     * Claims a start of jobId (this worker's key, {@code claims} + 1): a live entry that orders this start
+     * against other workers' ({@link #givesWay}) before anything is counted. A broker that does not take
+     * the record is retried in place within the budget; the claim stands only once the broker has it.
      */
-    public Start start(String jobId, Duration budget) throws InterruptedException {
+    public Start claim(String jobId, Duration budget) throws InterruptedException {
         Future<RecordMetadata> sent;
         synchronized (this) {
-            ownOpen.compute(jobId, (k, v) -> (v != null ? v : ownFromView(jobId)) + 1);
+            ownOpen.computeIfAbsent(jobId, this::ownFromView);
+            claims.merge(jobId, 1, Integer::sum);
+            sent = sendOwn(jobId);
+        }
+        try {
+            RecordMetadata landed = awaitRetrying(jobId, sent, budget);
+            return new Start(jobId, landed.partition(), landed.offset());
+        } catch (IllegalStateException e) {
+            withdraw(jobId);
+            throw e;
+        }
+    }
+
+    /** Turns this worker's claim into an open start (renewed until {@link #end}): counted from now on. */
+    public void confirm(String jobId, Duration budget) throws InterruptedException {
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+            ownOpen.merge(jobId, 1, Integer::sum);
             running.merge(jobId, 1, Integer::sum);
             sent = sendOwn(jobId);
         }
+        try {
+            awaitRetrying(jobId, sent, budget);
+        } catch (IllegalStateException e) {
+            end(jobId);
+            throw e;
+        }
+    }
+
+    /** Withdraws a claim that gave way (or could not be recorded): nothing was started. */
+    public void withdraw(String jobId) {
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+            sent = sendOwn(jobId);
+        }
+        awaitQuietly(jobId, sent);
+    }
+
+    private RecordMetadata awaitRetrying(String jobId, Future<RecordMetadata> sent, Duration budget)
+            throws InterruptedException {
         long deadline = System.nanoTime() + budget.toNanos();
         long pause = 500;
         while (true) {
             try {
-                RecordMetadata landed = sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                return new Start(jobId, landed.partition(), landed.offset());
+                return sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
-                    end(jobId);
                     throw new IllegalStateException("cannot record an attempt of " + jobId + ": " + e, e);
                 }
-                LOG.warnf("recording a start of %s failed, again in %d ms: %s", jobId, pause, e.toString());
+                LOG.warnf("recording an attempt of %s failed, again in %d ms: %s", jobId, pause, e.toString());
                 Thread.sleep(pause);
                 pause = Math.min(8_000, pause * 2);
                 synchronized (this) {
@@ -183,7 +221,7 @@ public class AttemptLog {
             if (before == null) {
                 return; // forgotten: the job reached a terminal state
             }
-            if (before <= 1) {
+            if (before <= 1 && !claims.containsKey(jobId)) {
                 ownOpen.remove(jobId);
             } else {
                 ownOpen.put(jobId, before - 1);
@@ -196,6 +234,7 @@ public class AttemptLog {
     /** The job reached a terminal state: tombstones for every worker's key of jobId. */
     public synchronized void forget(String jobId) {
         running.remove(jobId);
+        claims.remove(jobId);
         ownOpen.remove(jobId);
         for (AttemptEntries.Entry e : entries(jobId)) {
             send(jobId, key(jobId, e.workerId()), null);
@@ -222,7 +261,7 @@ public class AttemptLog {
     }
 
     private boolean liveElsewhere(AttemptEntries.Entry e, long lapsedBefore) {
-        return !e.workerId().equals(identity.id()) && e.running() > 0 && e.renewedAtMs() >= lapsedBefore;
+        return !e.workerId().equals(identity.id()) && e.running() + e.claims() > 0 && e.renewedAtMs() >= lapsedBefore;
     }
 
     private int ownFromView(String jobId) {
@@ -255,12 +294,14 @@ public class AttemptLog {
      */
     private Future<RecordMetadata> sendOwn(String jobId) {
         int open = ownOpen.getOrDefault(jobId, 0);
-        if (open <= 0) {
+        int claimed = claims.getOrDefault(jobId, 0);
+        if (open <= 0 && claimed <= 0) {
             return send(jobId, key(jobId, identity.id()), null);
         }
         ObjectNode value = JSON.createObjectNode();
         value.put("open", open);
         value.put("running", running.getOrDefault(jobId, 0));
+        value.put("claims", claimed);
         value.put("renewedAt", System.currentTimeMillis());
         return send(jobId, key(jobId, identity.id()), value.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -134,23 +134,25 @@ public class JobIntake {
 
     /**
      * Records the start on the attempts topic (the crash counter), before anything that can take the
-     * process down. When another worker recorded a live start of the same job just before this one (both
-     * held the record after a rebalance and decided at once), this start gives way: it is ended again and
-     * the worker waits for the other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again.
+     * process down: first a claim, which orders this start against other workers'. When another worker's
+     * live claim or start of the same job lies before it (both held the record after a rebalance and
+     * decided at once), this claim gives way: it is withdrawn, never counted, and the worker waits for the
+     * other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again. Otherwise it is confirmed
+     * as an open start.
      */
     public void recordAttempt(Job job) throws InterruptedException {
         long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
         while (true) {
             AttemptLog.Start start = startWhileRunning(job);
-            if (!attempts.givesWay(start)) {
+            if (!attempts.givesWay(start) || System.nanoTime() >= deadline) {
+                if (System.nanoTime() >= deadline) {
+                    LOG.warnf("job %s: another worker's start still precedes this one after %s; rendering anyway",
+                            job.jobId(), renderElsewhereBudget());
+                }
+                confirmWhileRunning(job);
                 return;
             }
-            if (System.nanoTime() >= deadline) {
-                LOG.warnf("job %s: another worker's start still precedes this one after %s; rendering anyway",
-                        job.jobId(), renderElsewhereBudget());
-                return;
-            }
-            attempts.end(job.jobId());
+            attempts.withdraw(job.jobId());
             LOG.infof("job %s: another worker started it just before this one; waiting for its render", job.jobId());
             awaitRenderElsewhere(job, deadline);
         }
@@ -160,7 +162,21 @@ public class JobIntake {
     private AttemptLog.Start startWhileRunning(Job job) throws InterruptedException {
         while (true) {
             try {
-                return attempts.start(job.jobId(), Outcomes.publishBudget(config));
+                return attempts.claim(job.jobId(), Outcomes.publishBudget(config));
+            } catch (IllegalStateException e) {
+                if (gate.stopped()) {
+                    throw new HandBack("job " + job.jobId() + ": worker stopping, its start not recorded: " + e.getMessage());
+                }
+                LOG.warnf("job %s: %s; trying again", job.jobId(), e.getMessage());
+            }
+        }
+    }
+
+    private void confirmWhileRunning(Job job) throws InterruptedException {
+        while (true) {
+            try {
+                attempts.confirm(job.jobId(), Outcomes.publishBudget(config));
+                return;
             } catch (IllegalStateException e) {
                 if (gate.stopped()) {
                     throw new HandBack("job " + job.jobId() + ": worker stopping, its start not recorded: " + e.getMessage());
