@@ -54,9 +54,10 @@ class RetryScheduleTest {
     /**
      * Two retries not due for 30 s sit at the head of two partitions (as many as the slots: a worker that
      * waited by sleeping would hold every retry thread), then two due slow retries arrive on the other two
-     * partitions. Mutation checks: the old onRetry (Thread.sleep on a single retry-pool thread) completed
-     * the due retries only after the waiting ones' time (first assertion); RetryIntake with one pool thread
-     * (single flight) rendered the due retries one after the other (second assertion).
+     * partitions. Mutation check: RetryIntake handing a not-yet-due record to the pool, which slept until its
+     * not-before time (a sleep-based wait, two threads), failed the first assertion (the due retries completed
+     * 12 s after the waiting ones' time). Single flight (slots() returning 1) should fail the second
+     * assertion: not run yet.
      */
     @Test
     void aRetryWaitingForItsTimeHoldsNoThreadAndDueRetriesRunSideBySide() throws Exception {
