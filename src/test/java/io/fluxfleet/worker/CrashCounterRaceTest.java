@@ -2,6 +2,7 @@ package io.fluxfleet.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -61,8 +63,9 @@ class CrashCounterRaceTest {
      * again, waits), and once the rival's lease lapses (it crashed too) the job is at the cap and
      * dead-lettered instead of started a cap + 1st time. Mutation check: recordAttempt without the
      * givesWay step (start and go, as before) returned at once, the rival's running start was not
-     * counted, and refuseUnrunnable would have let the job through with cap - 1 crashes (the test failed at
-     * "this worker started although the rival's live start came first").
+     * counted, and the cap check would have let the job through with cap - 1 crashes (the test failed at
+     * "this worker started although the rival's live start came first"). The cap is decided before the
+     * start is confirmed, so the dead-lettering worker records no start (the suite's "cap + 1 recorded").
      */
     @Test
     void ofTwoStartsDecidedAtOnceTheLaterGivesWayAndTheCapHolds() throws Exception {
@@ -84,10 +87,10 @@ class CrashCounterRaceTest {
         assertEquals(cap - 1, attempts.crashes(jobId), "the rival's running start is no crash, ours was withdrawn");
 
         writeEntry(jobId, "worker-rival", "{\"open\": 1, \"running\": 1, \"renewedAt\": 0}"); // the rival crashed
-        recording.get(60, TimeUnit.SECONDS);
-        JobFailure refused = assertThrows(JobFailure.class, () -> intake.refuseUnrunnable(job));
-        assertEquals(ErrorCode.CRASH_LOOP, refused.code(), refused.getMessage());
-        intake.attemptEnded(job);
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> recording.get(60, TimeUnit.SECONDS));
+        JobFailure failure = assertInstanceOf(JobFailure.class, refused.getCause());
+        assertEquals(ErrorCode.CRASH_LOOP, failure.code(), failure.getMessage());
+        assertEquals(cap, attempts.crashes(jobId), "the dead-lettering decision recorded no start of its own");
         attempts.forget(jobId);
     }
 

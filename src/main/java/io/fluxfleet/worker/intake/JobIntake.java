@@ -115,9 +115,18 @@ public class JobIntake {
         if (request.isExpiredAt(Instant.now())) {
             throw JobFailure.permanent(ErrorCode.EXPIRED, "the deadline " + request.deadline() + " passed before pickup");
         }
+    }
+
+    /**
+     * The crash-loop cap, decided while this worker's claim is the first live one (no other worker can
+     * start the job meanwhile) and before the start is counted: a job at the cap is dead-lettered without
+     * a recorded start, so the attempts topic never shows more starts than the cap.
+     */
+    private void refuseCrashLoop(Job job) {
         int crashes = attempts.crashes(job.jobId());
         int cap = config.reliability().crashLoopCap();
         if (crashes >= cap) {
+            attempts.withdraw(job.jobId());
             throw JobFailure.permanent(ErrorCode.CRASH_LOOP, crashes + " renders of this job were started and none"
                     + " finished (cap " + cap + "): dead-lettered");
         }
@@ -149,6 +158,7 @@ public class JobIntake {
                     LOG.warnf("job %s: another worker's start still precedes this one after %s; rendering anyway",
                             job.jobId(), renderElsewhereBudget());
                 }
+                refuseCrashLoop(job);
                 confirmWhileRunning(job);
                 return;
             }
