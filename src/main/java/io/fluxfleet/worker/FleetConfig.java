@@ -191,6 +191,10 @@ public interface FleetConfig {
         @WithDefault("fluxfleet.jobs.retry")
         String retry();
 
+        /** The consumer group of the retry topic (RetryIntake; KEDA scales on its lag too). */
+        @WithDefault("fluxfleet-workers-retry")
+        String retryGroup();
+
         /** Jobs given up on, with the reason and every attempt's error (headers, docs/reliability.md). */
         @WithDefault("fluxfleet.jobs.dlq")
         String dlq();

@@ -8,17 +8,21 @@ import io.fluxfleet.worker.intake.Delivery;
 import io.fluxfleet.worker.intake.Job;
 import io.fluxfleet.worker.intake.JobIntake;
 import io.fluxfleet.worker.intake.LaneTurns;
+import io.fluxfleet.worker.intake.RetryIntake;
 import io.fluxfleet.worker.outcome.Outcome;
 import io.fluxfleet.worker.outcome.Outcomes;
 import io.fluxfleet.worker.render.Rendered;
 import io.fluxfleet.worker.render.Renderer;
 import io.fluxfleet.worker.store.EarlierResults;
 import io.fluxfleet.worker.store.ResultStore;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -32,7 +36,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * <p>Threading: the Kafka connector polls on its own thread; each record is handled on the
  * lane's worker pool ({@code render-pool-high}, {@code render-pool}, {@code render-pool-low}: one
  * thread per slot plus one whose record waits for the next turn, unordered), so renders never block the
- * event loop. The record is acknowledged once its terminal event is acknowledged by the broker.
+ * event loop; retry records on {@link RetryIntake}'s retry pool (sized to the slot count). The record
+ * is acknowledged once its terminal event is acknowledged by the broker.
  */
 @ApplicationScoped
 public class RenderOrchestrator {
@@ -61,6 +66,12 @@ public class RenderOrchestrator {
     @Inject
     LaneTurns turns;
 
+    @Inject
+    RetryIntake retries;
+
+    @ConfigProperty(name = "fluxfleet.gateway.only", defaultValue = "false")
+    boolean gatewayOnly;
+
     @Incoming("jobs-high")
     @Blocking(value = "render-pool-high", ordered = false)
     public void onHighJob(ConsumerRecord<String, byte[]> record) throws InterruptedException {
@@ -86,24 +97,21 @@ public class RenderOrchestrator {
         }
     }
 
-    /**
-     * The retry topic: waits (on its own pool, so the jobs channel is never blocked) until the record's
-     * not-before time, then handles it as attempt N with the errors of the earlier attempts.
-     */
-    @Incoming("retries")
-    @Blocking(value = "retry-pool", ordered = false)
-    public void onRetry(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+    /** The retry topic: {@link RetryIntake} hands over each record once its not-before time has come. */
+    void startRetries(@Observes StartupEvent event) {
+        if (!gatewayOnly) {
+            retries.start(this::onRetry);
+        }
+    }
+
+    /** A due retry-topic record: handled as attempt N with the errors of the earlier attempts. */
+    void onRetry(ConsumerRecord<String, byte[]> record) throws InterruptedException {
         Attempt attempt;
         try {
             attempt = Attempt.of(record);
         } catch (JobFailure unreadableHeaders) {
             outcomes.failed(Delivery.of(record, Attempt.FIRST), null, unreadableHeaders);
             return;
-        }
-        long maxWait = config.reliability().maxBackoff().toMillis() + 5_000;
-        long wait = Math.min(maxWait, Attempt.notBefore(record) - System.currentTimeMillis());
-        if (wait > 0) {
-            Thread.sleep(wait);
         }
         handle(Delivery.of(record, attempt));
     }

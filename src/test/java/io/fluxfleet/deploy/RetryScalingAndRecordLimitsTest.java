@@ -38,8 +38,8 @@ class RetryScalingAndRecordLimitsTest {
     void kedaWakesThePoolForARetryBacklog(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         WorkerConfig config = r.workerConfig();
-        String retryGroup = config.require("mp.messaging.incoming.retries.group.id");
-        String retryTopic = config.require("mp.messaging.incoming.retries.topic");
+        String retryGroup = config.require("fluxfleet.topics.retry-group");
+        String retryTopic = config.require("fluxfleet.topics.retry");
         List<JsonNode> triggers = Yamls.list(r.require("ScaledObject", Rendered.WORKER), "spec", "triggers");
         JsonNode jobs = triggers.stream().filter(t -> t.path("metadata").path("consumerGroup").asText()
                 .equals(config.require("mp.messaging.incoming.jobs.group.id"))).findFirst().orElseThrow();
@@ -53,8 +53,8 @@ class RetryScalingAndRecordLimitsTest {
         assertEquals("0", meta.path("activationLagThreshold").asText(), "one waiting retry must wake the pool");
         int lagThreshold = Integer.parseInt(meta.path("lagThreshold").asText());
         assertTrue(lagThreshold >= 1 && lagThreshold <= 2, "one or two retries per GPU: " + lagThreshold);
-        assertEquals(config.get("mp.messaging.incoming.retries.auto.offset.reset").orElse("latest"),
-                meta.path("offsetResetPolicy").asText("latest"));
+        // RetryIntake reads a new retry group from the earliest offset; KEDA must count that backlog the same way.
+        assertEquals("earliest", meta.path("offsetResetPolicy").asText("latest"));
         assertEquals(config.require("kafka.bootstrap.servers"), meta.path("bootstrapServers").asText());
         // Same security as the jobs trigger (TLS, SASL, credentials), or it cannot read the lag in prod.
         for (String key : List.of("sasl", "tls")) {
@@ -74,7 +74,7 @@ class RetryScalingAndRecordLimitsTest {
                 + jobsLimit + " < " + maxRequestBytes + ")");
         assertTrue(jobsLimit <= maxRequestBytes + MAX_OVERHEAD_BYTES, overlay + ": the jobs topic takes records of "
                 + jobsLimit + " bytes that the worker refuses (limit " + maxRequestBytes + "): refuse them at produce time");
-        for (String topic : List.of(config.require("mp.messaging.incoming.retries.topic"), config.require("fluxfleet.topics.dlq"))) {
+        for (String topic : List.of(config.require("fluxfleet.topics.retry"), config.require("fluxfleet.topics.dlq"))) {
             assertTrue(maxMessageBytes(r, topic) >= jobsLimit, overlay + ": " + topic
                     + " carries the request unchanged and must take records as large as the jobs topic's");
         }

@@ -61,10 +61,10 @@ class TwoPoolsOverlayTest {
                 assertTrue(r.kafkaTopic(topic).isPresent(), id + ": no KafkaTopic " + topic);
                 expectedTriggers.put(config.require("mp.messaging.incoming." + channel.getKey() + ".group.id"), topic);
             }
-            String retry = config.require("mp.messaging.incoming.retries.topic");
+            String retry = config.require("fluxfleet.topics.retry");
             assertTrue(retry.startsWith(entry.topic() + "."), id + ": a retry of this pool's job must come back to it: " + retry);
             assertTrue(r.kafkaTopic(retry).isPresent(), id + ": no KafkaTopic " + retry);
-            expectedTriggers.put(config.require("mp.messaging.incoming.retries.group.id"), retry);
+            expectedTriggers.put(config.require("fluxfleet.topics.retry-group"), retry);
             expectedTriggers.keySet().forEach(g -> assertTrue(groupsSeen.add(g), id + ": consumer group " + g + " shared"));
             JsonNode user = r.require("KafkaUser", Rendered.WORKER);
             expectedTriggers.forEach((group, topic) -> {
@@ -119,7 +119,7 @@ class TwoPoolsOverlayTest {
                 config.require("fluxfleet.topics.events"), config.require("fluxfleet.topics.control"),
                 config.require("fluxfleet.topics.attempts")));
         POOLS.values().forEach(d -> others.add(WorkerConfig.of(r, r.require("Deployment", d), "worker")
-                .require("mp.messaging.incoming.retries.topic")));
+                .require("fluxfleet.topics.retry")));
         topics.checkDistinct(others); // throws when a lane would be another topic
         POOLS.keySet().forEach(m -> assertTrue(topics.poolTopic(m).isPresent(), "no pool serves " + m));
         JsonNode user = r.require("KafkaUser", Rendered.WORKER);

@@ -173,7 +173,7 @@ final class FleetUnderTest implements AutoCloseable {
                 "-Dfluxfleet.reliability.upload-budget=PT15S",
                 "-Dfluxfleet.shutdown.grace=" + settings.grace(),
                 "-Dmp.messaging.incoming.jobs.group.id=" + topics.jobsGroup(),
-                "-Dmp.messaging.incoming.retries.group.id=" + topics.retryGroup(),
+                "-Dfluxfleet.topics.retry-group=" + topics.retryGroup(),
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 // Production producer settings, with a delivery timeout the suite's cluster outage exceeds.
                 "-Dkafka.acks=all",

@@ -123,11 +123,12 @@ class ProductionFaultsIT {
     // ---- the faults ---------------------------------------------------------------------------------------
 
     private void runFaults(KafkaProducer<String, byte[]> producer) throws Exception {
-        // 1. Jobs and every poison; a worker SIGKILLed mid-render; the leader of a jobs partition SIGKILLed.
+        // 1. Every poison, then jobs; a worker SIGKILLed mid-render; the leader of a jobs partition SIGKILLed. The
+        // poisons go first: the crash poison takes cap worker restarts in a row, the longest chain of the run.
+        submitPoisons(producer);
         submitValid(producer, "a", 120);
         submitSlow(producer, "a-slow", 4);
         midRenderKillsArmed.set(1);
-        submitPoisons(producer);
         sleep(Duration.ofSeconds(3));
         int leader = fleet.kafka.killLeaderOf(new TopicPartition(fleet.topics.jobs(), 0));
         fault("broker SIGKILLed while partition leader");
@@ -163,8 +164,11 @@ class ProductionFaultsIT {
         fleet.kafka.startAll();
         fleet.kafka.awaitFullIsr(fleet.topics.all(), Duration.ofMinutes(2));
 
-        // 5. Rollout: every worker SIGTERMed in turn while it renders a slow job, then replaced.
+        // 5. Rollout: every worker SIGTERMed in turn while it renders a slow job, then replaced. The suite's own
+        // kills must not overlap it (a SIGTERM to a pod the crash poison just took down would hit its restart,
+        // not a draining worker): mid-render kills are disarmed and the crash poison has reached the DLQ.
         midRenderKillsArmed.set(0);
+        awaitDeadLettered(crashPoison, Duration.ofMinutes(8));
         rollout(producer);
         lastFaultNanos = System.nanoTime();
     }
@@ -190,10 +194,24 @@ class ProductionFaultsIT {
 
     private final Map<String, String> rolloutRenders = new ConcurrentHashMap<>();
 
+    private void awaitDeadLettered(String jobId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (observer.trace(jobId).deadLetters.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(jobId + " not dead-lettered within " + timeout + " " + summary(jobId));
+            }
+            sleep(Duration.ofMillis(500));
+        }
+    }
+
     /** A slow job the worker has started and not finished, or null when none came within the timeout. */
     private String awaitSlowJobInFlight(WorkerProcess worker, List<String> slow, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
+            if (!worker.isReady()) { // restarting: its earlier starts are not in flight any more
+                sleep(Duration.ofMillis(500));
+                continue;
+            }
             for (String id : slow) {
                 FleetObserver.JobTrace trace = observer.trace(id);
                 if (!trace.completedOnce() && !trace.started.isEmpty()

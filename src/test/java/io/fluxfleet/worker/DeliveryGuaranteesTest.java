@@ -187,7 +187,8 @@ class DeliveryGuaranteesTest {
         String jobId = "crash-count-" + UUID.randomUUID();
         writeAttemptsEntry(jobId, "worker-x", 1, 0);
         assertEquals(1, attempts.crashes(jobId), "the view was not caught up before deciding");
-        attempts.start(jobId);
+        attempts.claim(jobId, Duration.ofSeconds(30));
+        attempts.confirm(jobId, Duration.ofSeconds(30));
         assertEquals(1, attempts.crashes(jobId), "this worker's running start is no crash, worker-x's is");
         writeAttemptsEntry(jobId, "worker-y", 1, 0);
         assertEquals(2, attempts.crashes(jobId));
@@ -204,7 +205,8 @@ class DeliveryGuaranteesTest {
     @Test
     void onlyStartsThatNeitherEndedNorRenewTheirLeaseAreCrashes() throws Exception {
         String jobId = "graceful-" + UUID.randomUUID();
-        attempts.start(jobId);
+        attempts.claim(jobId, Duration.ofSeconds(30));
+        attempts.confirm(jobId, Duration.ofSeconds(30));
         assertEquals("{\"open\":1", lastAttemptsValue(jobId + "/" + FleetStackResource.WORKER_ID).substring(0, 9));
         attempts.end(jobId);
         assertEquals(0, attempts.crashes(jobId), "a start that ended is not a crash");

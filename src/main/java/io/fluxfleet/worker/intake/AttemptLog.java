@@ -1,6 +1,5 @@
 package io.fluxfleet.worker.intake;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fluxfleet.job.JobJson;
@@ -17,22 +16,35 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
  * The crash counter, on the compacted attempts topic. Each worker writes only its own key per job,
- * {@code <jobId>/<workerId>}, value {@code {"open": N, "renewedAt": epochMs}}: N renders of the job
- * this worker started and did not end. A render that ends in any way the worker sees (completed,
- * failed, retried, handed back at shutdown or revocation) closes its start again, so only renders
- * that took the process down stay open. While a render runs its entry is renewed every
+ * {@code <jobId>/<workerId>}, value {@code {"open": N, "running": R, "renewedAt": epochMs}}: N renders of
+ * the job this worker started and did not end, R of them running now. A render that ends in any way the
+ * worker sees (completed, failed, retried, handed back at shutdown or revocation) closes its start again,
+ * so only renders that took the process down stay open. While a render runs its entry is renewed every
  * {@code lease-renewal}; an open start whose lease lapsed (four renewals missed) is a crash.
  * Concurrent writers never overwrite each other: every key has one writer.
+ *
+ * <p>Every key of one job goes to one partition (chosen by the jobId, {@link #partitionOf}), so the
+ * starts of a job are totally ordered by offset. Two workers that hold the same record after a
+ * rebalance may both decide to start it at the same moment; each records its start first, reads the
+ * partition up to its own start, and the later of two live starts gives way ({@link #givesWay}). Without
+ * that, both would pass the cap check (neither sees the other's start as a crash) and a job one below
+ * the cap could take two more workers down.
  */
 @ApplicationScoped
 public class AttemptLog {
@@ -50,19 +62,22 @@ public class AttemptLog {
     @Inject
     WorkerIdentity identity;
 
-    /** One worker's entry for one job, as read from the topic. */
-    record Entry(String jobId, String workerId, int open, long renewedAtMs) {
+    /** A start this worker recorded: where its record landed on the attempts topic. */
+    public record Start(String jobId, int partition, long offset) {
     }
 
-    private final Map<String, Entry> view = new ConcurrentHashMap<>();
+    private final AttemptEntries view = new AttemptEntries();
     /** This process's open starts per jobId (its own key), and which of them are rendering now. */
     private final Map<String, Integer> ownOpen = new ConcurrentHashMap<>();
     private final Map<String, Integer> running = new ConcurrentHashMap<>();
+    /** Claims of this process not yet confirmed or withdrawn, per jobId. */
+    private final Map<String, Integer> claims = new ConcurrentHashMap<>();
     private TopicView topic;
+    private volatile int partitions;
     private ScheduledExecutorService renewals;
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
-        topic = new TopicView(kafka, config.topics().attempts(), this::onRecord);
+        topic = new TopicView(kafka, config.topics().attempts(), view::accept);
         renewals = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fluxfleet-attempt-leases");
             t.setDaemon(true);
@@ -86,39 +101,21 @@ public class AttemptLog {
         return topic != null && topic.caughtUp();
     }
 
-    private void onRecord(ConsumerRecord<String, byte[]> r) {
-        int at = r.key() == null ? -1 : r.key().lastIndexOf(SEPARATOR);
-        if (at <= 0) {
-            return;
-        }
-        if (r.value() == null) {
-            view.remove(r.key());
-            return;
-        }
-        try {
-            JsonNode node = JSON.readTree(r.value());
-            view.put(r.key(), new Entry(r.key().substring(0, at), r.key().substring(at + 1),
-                    node.path("open").asInt(0), node.path("renewedAt").asLong(0)));
-        } catch (Exception e) {
-            LOG.debugf("unreadable attempts record %s: %s", r.key(), e.toString());
-        }
-    }
-
     /**
      * Renders of jobId that were started and took their worker down: this worker's open starts from
-     * before it restarted, and every other worker's open starts whose lease lapsed. Reads the topic
-     * up to now first.
+     * before it restarted, every other worker's open starts that are not running now, and all of them
+     * once its lease lapsed. Reads the topic up to now first.
      */
     public int crashes(String jobId) {
         sync();
         long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
         int crashes = 0;
-        for (Entry e : entries(jobId)) {
+        for (AttemptEntries.Entry e : entries(jobId)) {
             boolean own = e.workerId().equals(identity.id());
             if (own) {
                 crashes += ownOpen.getOrDefault(jobId, e.open()) - running.getOrDefault(jobId, 0);
-            } else if (e.renewedAtMs() < lapsed) {
-                crashes += e.open();
+            } else {
+                crashes += e.renewedAtMs() < lapsed ? e.open() : e.open() - e.running();
             }
         }
         return Math.max(0, crashes);
@@ -128,58 +125,152 @@ public class AttemptLog {
     public boolean renderingElsewhere(String jobId) {
         sync();
         long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
-        return entries(jobId).stream().anyMatch(e -> !e.workerId().equals(identity.id()) && e.open() > 0
-                && e.renewedAtMs() >= lapsed);
+        return entries(jobId).stream().anyMatch(e -> liveElsewhere(e, lapsed));
     }
 
-    /** Opens one start of jobId (this worker's key), renewed until {@link #end}. */
-    public void start(String jobId) {
-        int open = ownOpen.compute(jobId, (k, v) -> (v != null ? v : ownFromView(jobId)) + 1);
-        running.merge(jobId, 1, Integer::sum);
-        write(jobId, open);
+    /**
+     * Claims a start of jobId (this worker's key, {@code claims} + 1): a live entry that orders this start
+     * against other workers' ({@link #givesWay}) before anything is counted. A broker that does not take
+     * the record is retried in place within the budget; the claim stands only once the broker has it.
+     */
+    public Start claim(String jobId, Duration budget) throws InterruptedException {
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            ownOpen.computeIfAbsent(jobId, this::ownFromView);
+            claims.merge(jobId, 1, Integer::sum);
+            sent = sendOwn(jobId);
+        }
+        try {
+            RecordMetadata landed = awaitRetrying(jobId, sent, budget);
+            return new Start(jobId, landed.partition(), landed.offset());
+        } catch (IllegalStateException e) {
+            withdraw(jobId);
+            throw e;
+        }
+    }
+
+    /** Turns this worker's claim into an open start (renewed until {@link #end}): counted from now on. */
+    public void confirm(String jobId, Duration budget) throws InterruptedException {
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+            ownOpen.merge(jobId, 1, Integer::sum);
+            running.merge(jobId, 1, Integer::sum);
+            sent = sendOwn(jobId);
+        }
+        try {
+            awaitRetrying(jobId, sent, budget);
+        } catch (IllegalStateException e) {
+            end(jobId);
+            throw e;
+        }
+    }
+
+    /** Withdraws a claim that gave way (or could not be recorded): nothing was started. */
+    public void withdraw(String jobId) {
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+            sent = sendOwn(jobId);
+        }
+        awaitQuietly(jobId, sent);
+    }
+
+    private RecordMetadata awaitRetrying(String jobId, Future<RecordMetadata> sent, Duration budget)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + budget.toNanos();
+        long pause = 500;
+        while (true) {
+            try {
+                return sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                    throw new IllegalStateException("cannot record an attempt of " + jobId + ": " + e, e);
+                }
+                LOG.warnf("recording an attempt of %s failed, again in %d ms: %s", jobId, pause, e.toString());
+                Thread.sleep(pause);
+                pause = Math.min(8_000, pause * 2);
+                synchronized (this) {
+                    sent = sendOwn(jobId);
+                }
+            }
+        }
+    }
+
+    /**
+     * True when another worker's live start of the job precedes this one on the topic: that worker
+     * renders it, this one must not (it ends its start and waits). Reads the partition up to this start
+     * first; a view that cannot get there in time also gives way (it cannot know).
+     */
+    public boolean givesWay(Start mine) {
+        if (!topic.awaitRead(mine.partition(), mine.offset(), Duration.ofSeconds(10))) {
+            LOG.warnf("the attempts view did not reach this worker's start of %s within 10 s", mine.jobId());
+            return true;
+        }
+        long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
+        return entries(mine.jobId()).stream().anyMatch(e -> liveElsewhere(e, lapsed)
+                && (e.partition() != mine.partition() || e.startOffset() < mine.offset()));
     }
 
     /** Closes a start of jobId that ended without taking the process down (not a crash). */
     public void end(String jobId) {
-        running.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
-        Integer before = ownOpen.get(jobId);
-        if (before == null) {
-            return; // forgotten: the job reached a terminal state
+        Future<RecordMetadata> sent;
+        synchronized (this) {
+            running.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+            Integer before = ownOpen.get(jobId);
+            if (before == null) {
+                return; // forgotten: the job reached a terminal state
+            }
+            if (before <= 1 && !claims.containsKey(jobId)) {
+                ownOpen.remove(jobId);
+            } else {
+                ownOpen.put(jobId, before - 1);
+            }
+            sent = sendOwn(jobId);
         }
-        int after = before - 1;
-        if (after <= 0) {
-            ownOpen.remove(jobId);
-        } else {
-            ownOpen.put(jobId, after);
-        }
-        writeQuietly(jobId, Math.max(0, after));
+        awaitQuietly(jobId, sent);
     }
 
     /** The job reached a terminal state: tombstones for every worker's key of jobId. */
-    public void forget(String jobId) {
+    public synchronized void forget(String jobId) {
         running.remove(jobId);
+        claims.remove(jobId);
         ownOpen.remove(jobId);
-        for (Entry e : entries(jobId)) {
-            send(key(jobId, e.workerId()), null);
+        for (AttemptEntries.Entry e : entries(jobId)) {
+            send(jobId, key(jobId, e.workerId()), null);
         }
-        send(key(jobId, identity.id()), null);
+        send(jobId, key(jobId, identity.id()), null);
+    }
+
+    /** The partition of the attempts topic that holds every key of jobId (murmur2 of the jobId, as Kafka's default). */
+    public static int partitionOf(String jobId, int partitions) {
+        return Utils.toPositive(Utils.murmur2(jobId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     private void renewRunning() {
         for (String jobId : List.copyOf(running.keySet())) {
-            writeQuietly(jobId, ownOpen.getOrDefault(jobId, 1));
+            Future<RecordMetadata> sent;
+            synchronized (this) {
+                if (!running.containsKey(jobId)) {
+                    continue;
+                }
+                sent = sendOwn(jobId);
+            }
+            awaitQuietly(jobId, sent);
         }
     }
 
+    private boolean liveElsewhere(AttemptEntries.Entry e, long lapsedBefore) {
+        return !e.workerId().equals(identity.id()) && e.running() + e.claims() > 0 && e.renewedAtMs() >= lapsedBefore;
+    }
+
     private int ownFromView(String jobId) {
-        Entry own = view.get(key(jobId, identity.id()));
+        AttemptEntries.Entry own = view.get(key(jobId, identity.id()));
         return own == null ? 0 : own.open();
     }
 
-    private List<Entry> entries(String jobId) {
-        String prefix = jobId + SEPARATOR;
-        return view.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)
-                && e.getKey().indexOf(SEPARATOR, prefix.length()) < 0).map(Map.Entry::getValue).toList();
+    private List<AttemptEntries.Entry> entries(String jobId) {
+        return view.of(jobId);
     }
 
     private void sync() {
@@ -196,31 +287,45 @@ public class AttemptLog {
         return jobId + SEPARATOR + workerId;
     }
 
-    private void write(String jobId, int open) {
+    /**
+     * Sends this worker's current state of jobId. Called under the lock that also guards the counts, so
+     * records leave in the order of the state changes (one producer, one partition: they land in it too)
+     * and a renewal can never overwrite a newer count with an older one.
+     */
+    private Future<RecordMetadata> sendOwn(String jobId) {
+        int open = ownOpen.getOrDefault(jobId, 0);
+        int claimed = claims.getOrDefault(jobId, 0);
+        if (open <= 0 && claimed <= 0) {
+            return send(jobId, key(jobId, identity.id()), null);
+        }
         ObjectNode value = JSON.createObjectNode();
         value.put("open", open);
+        value.put("running", running.getOrDefault(jobId, 0));
+        value.put("claims", claimed);
         value.put("renewedAt", System.currentTimeMillis());
-        byte[] bytes = value.toString().getBytes(StandardCharsets.UTF_8);
+        return send(jobId, key(jobId, identity.id()), value.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void awaitQuietly(String jobId, Future<RecordMetadata> sent) {
         try {
-            send(key(jobId, identity.id()), open == 0 ? null : bytes)
-                    .get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted recording an attempt of " + jobId, e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot record an attempt of " + jobId + ": " + e, e);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("attempts record of %s: %s", jobId, e.toString());
         }
     }
 
-    private void writeQuietly(String jobId, int open) {
+    /** Never throws: a failure (no metadata, producer closed) is a failed future. */
+    private Future<RecordMetadata> send(String jobId, String key, byte[] value) {
+        String attempts = config.topics().attempts();
         try {
-            write(jobId, open);
+            if (partitions <= 0) {
+                partitions = kafka.producer().partitionsFor(attempts).size();
+            }
+            return kafka.producer().send(new ProducerRecord<>(attempts, partitionOf(jobId, partitions), key, value));
         } catch (RuntimeException e) {
-            LOG.warnf("attempts record of %s: %s", jobId, e.getMessage());
+            return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private java.util.concurrent.Future<?> send(String key, byte[] value) {
-        return kafka.producer().send(new ProducerRecord<>(config.topics().attempts(), key, value));
     }
 }

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * No intake before the worker can render. The three lanes' jobs channels and the retries channel are pausable and start
- * paused with a late subscription (application.properties): their consumers join the group only
- * when this gate first opens, once a slot is ready and the attempts and control views have caught
+ * No intake before the worker can render. The three lanes' jobs channels are pausable and start
+ * paused with a late subscription (application.properties), and {@link RetryIntake} follows
+ * {@link #isOpen()}: their consumers join their groups only when this gate first opens, once a slot is
+ * ready and the attempts and control views have caught
  * up. Later the gate pauses them again (the consumers keep their partitions, fetch nothing) while
  * every slot is broken or liveness is DOWN, and for good once the worker stops.
  */
@@ -27,7 +28,7 @@ import org.jboss.logging.Logger;
 public class IntakeGate {
 
     private static final Logger LOG = Logger.getLogger(IntakeGate.class);
-    static final List<String> CHANNELS = List.of("jobs-high", "jobs", "jobs-low", "retries");
+    static final List<String> CHANNELS = List.of("jobs-high", "jobs", "jobs-low"); // retries: RetryIntake follows isOpen()
 
     @Inject
     ChannelRegistry channels;

@@ -13,6 +13,7 @@ import io.fluxfleet.worker.TenantSetup;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.HandBack;
 import io.fluxfleet.worker.JobFailure;
+import io.fluxfleet.worker.outcome.Outcomes;
 import io.fluxfleet.worker.render.Samplers;
 import io.fluxfleet.worker.render.SlotPool;
 import jakarta.annotation.PostConstruct;
@@ -20,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import org.jboss.logging.Logger;
 
 /**
  * The intake step: validates a record into a {@link Job}, waits while another worker renders the
@@ -29,6 +31,8 @@ import java.time.Instant;
  */
 @ApplicationScoped
 public class JobIntake {
+
+    private static final Logger LOG = Logger.getLogger(JobIntake.class);
 
     @Inject
     FleetConfig config;
@@ -111,9 +115,18 @@ public class JobIntake {
         if (request.isExpiredAt(Instant.now())) {
             throw JobFailure.permanent(ErrorCode.EXPIRED, "the deadline " + request.deadline() + " passed before pickup");
         }
+    }
+
+    /**
+     * The crash-loop cap, decided while this worker's claim is the first live one (no other worker can
+     * start the job meanwhile) and before the start is counted: a job at the cap is dead-lettered without
+     * a recorded start, so the attempts topic never shows more starts than the cap.
+     */
+    private void refuseCrashLoop(Job job) {
         int crashes = attempts.crashes(job.jobId());
         int cap = config.reliability().crashLoopCap();
         if (crashes >= cap) {
+            attempts.withdraw(job.jobId());
             throw JobFailure.permanent(ErrorCode.CRASH_LOOP, crashes + " renders of this job were started and none"
                     + " finished (cap " + cap + "): dead-lettered");
         }
@@ -125,10 +138,66 @@ public class JobIntake {
      * may take, so that the result is then answered from its sidecar instead of rendered twice.
      */
     public void awaitRenderElsewhere(Job job) throws InterruptedException {
-        long budget = config.render().timeout().plus(config.reliability().uploadBudget())
-                .plus(config.render().publishTimeout()).toNanos();
-        long deadline = System.nanoTime() + budget;
-        while (attempts.renderingElsewhere(job.jobId()) && System.nanoTime() < deadline) {
+        awaitRenderElsewhere(job, System.nanoTime() + renderElsewhereBudget().toNanos());
+    }
+
+    /**
+     * Records the start on the attempts topic (the crash counter), before anything that can take the
+     * process down: first a claim, which orders this start against other workers'. When another worker's
+     * live claim or start of the same job lies before it (both held the record after a rebalance and
+     * decided at once), this claim gives way: it is withdrawn, never counted, and the worker waits for the
+     * other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again. Otherwise it is confirmed
+     * as an open start.
+     */
+    public void recordAttempt(Job job) throws InterruptedException {
+        long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
+        while (true) {
+            AttemptLog.Start start = startWhileRunning(job);
+            if (!attempts.givesWay(start) || System.nanoTime() >= deadline) {
+                if (System.nanoTime() >= deadline) {
+                    LOG.warnf("job %s: another worker's start still precedes this one after %s; rendering anyway",
+                            job.jobId(), renderElsewhereBudget());
+                }
+                refuseCrashLoop(job);
+                confirmWhileRunning(job);
+                return;
+            }
+            attempts.withdraw(job.jobId());
+            LOG.infof("job %s: another worker started it just before this one; waiting for its render", job.jobId());
+            awaitRenderElsewhere(job, deadline);
+        }
+    }
+
+    /** A broker outage longer than the publish budget is waited out while the worker runs (not a fail-stop). */
+    private AttemptLog.Start startWhileRunning(Job job) throws InterruptedException {
+        while (true) {
+            try {
+                return attempts.claim(job.jobId(), Outcomes.publishBudget(config));
+            } catch (IllegalStateException e) {
+                if (gate.stopped()) {
+                    throw new HandBack("job " + job.jobId() + ": worker stopping, its start not recorded: " + e.getMessage());
+                }
+                LOG.warnf("job %s: %s; trying again", job.jobId(), e.getMessage());
+            }
+        }
+    }
+
+    private void confirmWhileRunning(Job job) throws InterruptedException {
+        while (true) {
+            try {
+                attempts.confirm(job.jobId(), Outcomes.publishBudget(config));
+                return;
+            } catch (IllegalStateException e) {
+                if (gate.stopped()) {
+                    throw new HandBack("job " + job.jobId() + ": worker stopping, its start not recorded: " + e.getMessage());
+                }
+                LOG.warnf("job %s: %s; trying again", job.jobId(), e.getMessage());
+            }
+        }
+    }
+
+    private void awaitRenderElsewhere(Job job, long deadlineNanos) throws InterruptedException {
+        while (attempts.renderingElsewhere(job.jobId()) && System.nanoTime() < deadlineNanos) {
             if (gate.stopped()) {
                 throw new HandBack("job " + job.jobId() + ": intake closed while waiting for another worker's render");
             }
@@ -136,9 +205,8 @@ public class JobIntake {
         }
     }
 
-    /** Records the start on the attempts topic (the crash counter), before anything that can take the process down. */
-    public void recordAttempt(Job job) {
-        attempts.start(job.jobId());
+    private Duration renderElsewhereBudget() {
+        return config.render().timeout().plus(config.reliability().uploadBudget()).plus(config.render().publishTimeout());
     }
 
     /** The attempt ended without taking the process down: not a crash, whatever its outcome. */

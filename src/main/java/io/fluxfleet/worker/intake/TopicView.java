@@ -29,6 +29,8 @@ final class TopicView {
     /** Catch-up requests: the reader reads up to the end offsets as of each request, then answers it. */
     private final AtomicLong syncRequested = new AtomicLong();
     private volatile long syncAnswered;
+    /** The reader's position per partition: every record below it has gone to the sink. */
+    private final Map<Integer, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
 
     TopicView(KafkaClients kafka, String topic, Consumer<ConsumerRecord<String, byte[]>> sink) {
         this.topic = topic;
@@ -64,6 +66,19 @@ final class TopicView {
         return syncAnswered >= request;
     }
 
+    /**
+     * Waits until the view has handed the record at {@code offset} of {@code partition} to the sink (and
+     * every record before it there); false after timeout. Unlike {@link #sync}, this does not depend on
+     * the end offsets the broker reports, which may lag just after a leader change.
+     */
+    boolean awaitRead(int partition, long offset, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (positions.getOrDefault(partition, -1L) <= offset && System.nanoTime() < deadline) {
+            sleep(5);
+        }
+        return positions.getOrDefault(partition, -1L) > offset;
+    }
+
     void close() {
         running = false;
         try {
@@ -95,6 +110,9 @@ final class TopicView {
                         } catch (RuntimeException e) {
                             LOG.debugf("ignoring record of %s: %s", topic, e.toString());
                         }
+                    }
+                    for (TopicPartition p : parts) {
+                        positions.put(p.partition(), consumer.position(p));
                     }
                     if (!caughtUp) {
                         end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());

@@ -12,6 +12,7 @@ import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.AttemptLog;
 import io.fluxfleet.worker.intake.Delivery;
+import io.fluxfleet.worker.intake.IntakeGate;
 import io.fluxfleet.worker.intake.Job;
 import io.fluxfleet.worker.render.Rendered;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,6 +57,9 @@ public class Outcomes {
 
     @Inject
     TenantDirectory tenants;
+
+    @Inject
+    IntakeGate gate;
 
     /** A fresh render, stored. */
     public Outcome completed(Job job, Rendered rendered, JobEvent.Completed completed) {
@@ -176,8 +180,11 @@ public class Outcomes {
 
     /**
      * A broker blip is not a crash: a publish that times out or fails is repeated (same CloudEvents
-     * id, so consumers drop a copy that did arrive) with a doubling pause, up to publish-attempts
-     * tries; only then does the failure propagate (the record is nacked).
+     * id, so consumers drop a copy that did arrive) with a doubling pause. While the worker stops, after
+     * publish-attempts tries the failure propagates (the record is nacked; the grace covers that budget).
+     * While it runs, a longer outage does not fail-stop it: the render is stored, and the event is
+     * published again every 8 s until the broker is back (a fail-stopped worker would only be restarted
+     * into the same outage and render the job again).
      */
     private void publishRetryingInPlace(JobEvent event, String key, Tenant tenant) {
         int attempts = Math.max(1, config.reliability().publishAttempts());
@@ -187,7 +194,7 @@ public class Outcomes {
                 events.publish(event, key, tenant).await().atMost(config.render().publishTimeout());
                 return;
             } catch (RuntimeException e) {
-                if (i >= attempts) {
+                if (i >= attempts && gate.stopped()) {
                     throw e;
                 }
                 LOG.warnf("publishing %s of %s failed (try %d of %d), again in %d ms: %s", event.cloudEventType(), key,

@@ -14,6 +14,7 @@ import static io.fluxfleet.worker.RecordHeaders.H_WORKER;
 import io.fluxfleet.worker.FleetConfig;
 import io.fluxfleet.worker.KafkaClients;
 import io.fluxfleet.worker.WorkerIdentity;
+import io.fluxfleet.worker.intake.IntakeGate;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jboss.logging.Logger;
 
 /** Writes to the retry and the dead-letter topics (headers: docs/reliability.md). */
 @ApplicationScoped
@@ -34,6 +36,11 @@ public class RetryTopics {
 
     @Inject
     WorkerIdentity identity;
+
+    @Inject
+    IntakeGate gate;
+
+    private static final Logger LOG = Logger.getLogger(RetryTopics.class);
 
     /** What a retry record carries besides the original request bytes. */
     public record Retry(int nextAttempt, Instant firstFailure, Instant notBefore, String errorsJson) {
@@ -73,14 +80,32 @@ public class RetryTopics {
         send(r);
     }
 
+    /**
+     * Sends and waits for the broker. Like the terminal event (Outcomes), a record the broker does not
+     * take is sent again while the worker runs (an outage is not a reason to fail-stop); while it stops,
+     * the failure propagates after four publish timeouts.
+     */
     private void send(ProducerRecord<String, byte[]> record) {
-        try {
-            kafka.producer().send(record).get(config.render().publishTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending to " + record.topic(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot send to " + record.topic() + ": " + e, e);
+        long giveUpWhileStopping = System.nanoTime() + config.render().publishTimeout().multipliedBy(4).toNanos();
+        while (true) {
+            try {
+                kafka.producer().send(record).get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted sending to " + record.topic(), e);
+            } catch (Exception e) {
+                if (gate.stopped() && System.nanoTime() > giveUpWhileStopping) {
+                    throw new IllegalStateException("cannot send to " + record.topic() + ": " + e, e);
+                }
+                LOG.warnf("sending %s to %s failed, again in 2 s: %s", record.key(), record.topic(), e.toString());
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted sending to " + record.topic(), ie);
+                }
+            }
         }
     }
 
