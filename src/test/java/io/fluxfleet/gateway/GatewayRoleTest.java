@@ -52,9 +52,9 @@ class GatewayRoleTest {
     @Inject
     SlotPool slots;
 
-    // Mutation run (s24): removing %gateway.mp.messaging.incoming.jobs.enabled=false did NOT fail this test: without a
-    // ready slot IntakeGate never opens intake, a second guard, so the job still stays queued. Not yet run:
-    // removing the SlotPool role guard (should load the model: slots not empty).
+    // Mutations: removing the SlotPool role guard (the gateway loads a model) failed here ("the gateway role loads no
+    // model"). Removing %gateway.mp.messaging.incoming.jobs.enabled=false alone does not: an equivalent mutant, since
+    // without a ready slot IntakeGate never opens intake (a second guard), so the job still stays queued.
     @Test
     void runsTheApiWithoutModelOrIntake() throws Exception {
         GatewayClient client = new GatewayClient(base.toURI(), GatewayTestProfile.ACME_KEY);
