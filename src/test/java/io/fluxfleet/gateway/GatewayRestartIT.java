@@ -88,17 +88,7 @@ class GatewayRestartIT {
 
     @AfterAll
     static void stopAll() throws Exception {
-        for (Process p : new Process[] {gateway, worker}) {
-            if (p != null) {
-                p.destroy();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        io.fluxfleet.worker.WorkerReadiness.stopAll(java.util.Arrays.asList(gateway, worker), stack);
     }
 
     @Test

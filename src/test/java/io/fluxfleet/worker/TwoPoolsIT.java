@@ -105,17 +105,7 @@ class TwoPoolsIT {
 
     @AfterAll
     static void stopAll() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-        }
-        for (Process p : processes) {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        WorkerReadiness.stopAll(processes, stack);
     }
 
     /**

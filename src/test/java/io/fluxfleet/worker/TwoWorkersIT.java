@@ -101,17 +101,7 @@ class TwoWorkersIT {
 
     @AfterAll
     static void stopAll() throws Exception {
-        for (Process worker : workers) {
-            worker.destroy(); // SIGTERM: Quarkus shuts down gracefully
-        }
-        for (Process worker : workers) {
-            if (!worker.waitFor(30, TimeUnit.SECONDS)) {
-                worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        WorkerReadiness.stopAll(workers, stack);
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-/** Waits for a packaged worker (a child JVM) to report ready, for the integration tests. */
-final class WorkerReadiness {
+/** Waits for a packaged worker (a child JVM) to report ready, and stops packaged apps, for the integration tests. */
+public final class WorkerReadiness {
 
     /** Runs between polls; throws (with the worker's log) when the worker died meanwhile. */
     @FunctionalInterface
@@ -18,6 +18,26 @@ final class WorkerReadiness {
     }
 
     private WorkerReadiness() {}
+
+    /**
+     * SIGTERM to every process (Quarkus shuts down gracefully), SIGKILL to any still running after 30 s,
+     * then the local stack they used is closed.
+     */
+    public static void stopAll(Iterable<Process> processes, AutoCloseable stack) throws Exception {
+        for (Process p : processes) {
+            if (p != null) {
+                p.destroy();
+            }
+        }
+        for (Process p : processes) {
+            if (p != null && !p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
 
     /**
      * Polls {@code /q/health/ready} on the worker's port every 500 ms until it answers 200; fails
