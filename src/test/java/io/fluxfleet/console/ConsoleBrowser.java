@@ -19,16 +19,19 @@ import java.util.Map;
  * which downloads no browser. Screenshots go to target/console-screenshots/; with
  * {@code -Dconsole.screenshots=docs/console} they are copied there too (the docs' pictures).
  */
-final class ConsoleBrowser implements AutoCloseable {
+public final class ConsoleBrowser implements AutoCloseable {
 
     static final Path CHROMIUM = Paths.get(System.getProperty("console.chromium", "/usr/bin/chromium"));
     static final Path SHOTS = Paths.get(System.getProperty("buildDir", "target"), "console-screenshots");
+
+    /** How long {@link #reloadUntil} waits for a page to show a text. */
+    static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(90);
 
     private final Playwright playwright;
     private final Browser browser;
     private final String base;
 
-    ConsoleBrowser(String base) {
+    public ConsoleBrowser(String base) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         playwright = Playwright.create(new Playwright.CreateOptions()
                 .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -37,7 +40,7 @@ final class ConsoleBrowser implements AutoCloseable {
     }
 
     /** A fresh browser session (own cookies) signed in with {@code key}, laptop-sized. */
-    Page signedIn(String key) {
+    public Page signedIn(String key) {
         return signedIn(key, 1280, 860);
     }
 
@@ -52,12 +55,12 @@ final class ConsoleBrowser implements AutoCloseable {
         return page;
     }
 
-    String url(String path) {
+    public String url(String path) {
         return base + path;
     }
 
     /** Saves a full-page screenshot as NAME.png (and into the docs folder when asked). */
-    void shoot(Page page, String name) {
+    public void shoot(Page page, String name) {
         try {
             Files.createDirectories(SHOTS);
             Path file = SHOTS.resolve(name + ".png");
@@ -70,6 +73,23 @@ final class ConsoleBrowser implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reloads the page until the selector's text is {@code text} (pages other than the jobs table are not live). */
+    public static void reloadUntil(Page page, String selector, String text) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + RELOAD_WAIT.toMillis();
+        while (true) {
+            com.microsoft.playwright.Locator l = page.locator(selector);
+            if (l.count() > 0 && l.first().textContent().contains(text)) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(selector + " never showed '" + text + "': "
+                        + (l.count() > 0 ? l.first().textContent() : "absent"));
+            }
+            Thread.sleep(300);
+            page.reload();
         }
     }
 

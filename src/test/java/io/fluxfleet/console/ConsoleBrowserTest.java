@@ -1,6 +1,7 @@
 package io.fluxfleet.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.fluxfleet.console.ConsoleBrowser.reloadUntil;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Locator;
@@ -83,23 +84,6 @@ class ConsoleBrowserTest {
 
     static Locator row(Page page, String jobId) {
         return page.locator("tr[data-job='" + jobId + "'] [data-state]");
-    }
-
-    /** Reloads the page until the selector's text is {@code text} (pages other than the jobs table are not live). */
-    static void reloadUntil(Page page, String selector, String text) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + (long) WAIT_MS;
-        while (true) {
-            Locator l = page.locator(selector);
-            if (l.count() > 0 && l.first().textContent().contains(text)) {
-                return;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError(selector + " never showed '" + text + "': "
-                        + (l.count() > 0 ? l.first().textContent() : "absent"));
-            }
-            Thread.sleep(300);
-            page.reload();
-        }
     }
 
     // Mutation checked: JobsLive.read returning at once (no live rows) made the wait for the queued row time out.

@@ -26,8 +26,13 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import com.microsoft.playwright.Page;
+import io.fluxfleet.console.ConsoleBrowser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +48,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Mutation checked: with JobEventStream.skipThrough ignoring Last-Event-ID the restarted gateway's stream
  * repeated the started and first progress events (its feed replays the last two minutes) and this test failed.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayRestartIT {
 
     private static final String KEY = "restart-it-key";
+    private static final String OPERATOR_KEY = "restart-it-operator-key";
+    private static final String WORKER_ID = "restart-it-worker";
     private static final String SECRET = "restart-it-webhook-secret";
 
     @TempDir
@@ -77,7 +85,7 @@ class GatewayRestartIT {
                     apiKeySha256: [%s]
                 """.formatted(SECRET, ApiKeys.sha256Hex(KEY)));
         workerPort = freePort();
-        worker = start(List.of("-Dquarkus.profile=demo", "-Dfluxfleet.worker-id=restart-it-worker",
+        worker = start(List.of("-Dquarkus.profile=demo", "-Dfluxfleet.worker-id=" + WORKER_ID, "-Dfluxfleet.heartbeat.interval=PT0.5S",
                 "-Dfluxfleet.model-dir=" + model, "-Dfluxfleet.default-acceleration=none",
                 "-Dquarkus.http.port=" + workerPort), dir.resolve("worker.log"));
         gatewayPort = freePort();
@@ -92,6 +100,7 @@ class GatewayRestartIT {
     }
 
     @Test
+    @Order(1)
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void aSigkilledGatewayRestartsWithItsStateSseResumeAndEveryWebhook() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start()) {
@@ -151,6 +160,27 @@ class GatewayRestartIT {
         }
     }
 
+    /**
+     * The console (served by this gateway) shows the packaged worker alive from its heartbeats, and lost
+     * once the worker is SIGKILLed: no goodbye record, the beats just stop. Runs after the restart test,
+     * which needs the worker. Mutation checked: see ConsoleBrowserTest (Workers.of ignoring the silence).
+     */
+    @Test
+    @Order(2)
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aSigkilledWorkerShowsAsLostInTheConsole() throws Exception {
+        try (ConsoleBrowser browser = new ConsoleBrowser("http://127.0.0.1:" + gatewayPort)) {
+            Page page = browser.signedIn(OPERATOR_KEY);
+            page.navigate(browser.url("/console/fleet"));
+            String status = "tr[data-worker='" + WORKER_ID + "'] [data-status]";
+            ConsoleBrowser.reloadUntil(page, status, "alive");
+            worker.destroyForcibly(); // SIGKILL
+            assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "the worker survived SIGKILL");
+            ConsoleBrowser.reloadUntil(page, status, "lost");
+            browser.shoot(page, "fleet-killed-worker");
+        }
+    }
+
     private static Set<String> deliveredTypes(WebhookReceiver receiver, String jobId) {
         return GatewayWebhooksTest.ofJob(receiver.deliveries, jobId).stream().map(GatewayWebhooksTest::type)
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -175,6 +205,9 @@ class GatewayRestartIT {
                 "-Dfluxfleet.gateway.webhooks.allow-http=true",
                 "-Dfluxfleet.gateway.webhooks.allow-private-addresses=true",
                 "-Dfluxfleet.gateway.webhooks.initial-backoff=PT0.5S",
+                "-Dfluxfleet.console.operator-key-sha256=" + ApiKeys.sha256Hex(OPERATOR_KEY),
+                "-Dfluxfleet.console.secure-cookie=false",
+                "-Dfluxfleet.console.lost-after=PT3S",
                 "-Dquarkus.http.port=" + gatewayPort), gatewayLog);
     }
 
