@@ -76,10 +76,10 @@ public class Heartbeat {
     }
 
     void onStop(@Observes @Priority(1) ShutdownEvent event) {
-        stop(true);
+        stop();
     }
 
-    public synchronized void start() {
+    private synchronized void start() {
         createTopic();
         producer = producer();
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -91,10 +91,10 @@ public class Heartbeat {
     }
 
     /**
-     * Stops beating. With {@code goodbye} (a graceful stop) a last beat says the worker stops on purpose;
-     * without it the worker goes silent as a killed one does, and the console shows it as lost.
+     * Stops beating, with a last beat that says the worker stops on purpose (a killed worker sends none:
+     * its beats just stop, and the console shows it as lost).
      */
-    public synchronized void stop(boolean goodbye) {
+    private synchronized void stop() {
         if (timer == null) {
             return;
         }
@@ -105,9 +105,7 @@ public class Heartbeat {
             Thread.currentThread().interrupt();
         }
         timer = null;
-        if (goodbye) {
-            publish(true);
-        }
+        publish(true);
         producer.close(Duration.ofSeconds(2));
         producer = null;
     }

@@ -163,7 +163,8 @@ class GatewayRestartIT {
     /**
      * The console (served by this gateway) shows the packaged worker alive from its heartbeats, and lost
      * once the worker is SIGKILLed: no goodbye record, the beats just stop. Runs after the restart test,
-     * which needs the worker. Mutation checked: see ConsoleBrowserTest (Workers.of ignoring the silence).
+     * which needs the worker. Mutation checked (on the in-process version of this test, which stopped the
+     * heartbeat without its goodbye): Workers.of ignoring the silence kept the worker "alive".
      */
     @Test
     @Order(2)
@@ -177,7 +178,7 @@ class GatewayRestartIT {
             worker.destroyForcibly(); // SIGKILL
             assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "the worker survived SIGKILL");
             ConsoleBrowser.reloadUntil(page, status, "lost");
-            browser.shoot(page, "fleet-killed-worker");
+            browser.shoot(page, "fleet-lost");
         }
     }
 
