@@ -39,7 +39,10 @@ class RetryScheduleTest {
     public static class TwoSlots implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("fluxfleet.slots", "cpu,cpu", "smallrye.messaging.worker.render-pool.max-concurrency", "2");
+            // each lane's pool: one thread per slot plus one waiting for the next turn (StartupChecks)
+            return Map.of("fluxfleet.slots", "cpu,cpu", "smallrye.messaging.worker.render-pool.max-concurrency", "3",
+                    "smallrye.messaging.worker.render-pool-high.max-concurrency", "3",
+                    "smallrye.messaging.worker.render-pool-low.max-concurrency", "3");
         }
     }
 
