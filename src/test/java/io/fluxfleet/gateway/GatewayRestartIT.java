@@ -71,10 +71,11 @@ class GatewayRestartIT {
     static void startStackWorkerAndGateway() throws Exception {
         Path jar = jar();
         stack = LocalStack.start(dir.resolve("stack"), LocalStack.Settings.defaults().withDefaultPartitions(2));
-        // jobs and events co-partitioned, as the gateway's fold requires (created before either process can)
+        // the jobs lanes and events co-partitioned, as the gateway's fold requires (created before either process can)
         try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("fluxfleet.jobs", 2, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic("fluxfleet.events", 2, (short) 1))).all().get();
+            admin.createTopics(java.util.stream.Stream.of("fluxfleet.jobs.high", "fluxfleet.jobs", "fluxfleet.jobs.low",
+                    "fluxfleet.events").map(t -> new org.apache.kafka.clients.admin.NewTopic(t, 2, (short) 1)).toList())
+                    .all().get();
         }
         Path model = dir.resolve("tiny-model");
         TinyCheckpoint.write(model, TinyCheckpoint.Format.DIFFUSERS);
