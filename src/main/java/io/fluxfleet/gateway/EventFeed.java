@@ -92,6 +92,17 @@ public class EventFeed {
         });
     }
 
+    /** The job's events of the last {@link #RECENT} seen by this replica, in topic order. */
+    public List<LiveEvent> recent(String jobId) {
+        Deque<Timed> kept = recent.get(jobId);
+        if (kept == null) {
+            return List.of();
+        }
+        synchronized (kept) {
+            return kept.stream().map(Timed::event).toList();
+        }
+    }
+
     public int streams() {
         return listeners.values().stream().mapToInt(List::size).sum();
     }

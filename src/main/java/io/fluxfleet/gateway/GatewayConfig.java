@@ -38,6 +38,13 @@ public interface GatewayConfig {
         /** A comment line on every open event stream this often, so that proxies do not cut idle streams. */
         @WithDefault("PT15S")
         Duration heartbeat();
+
+        /**
+         * How long a resume waits for the gateway to learn the event that {@code Last-Event-ID} names (the
+         * job-state view and the live feed both rebuild after a restart) before it sends the whole history.
+         */
+        @WithDefault("PT10S")
+        Duration resumeWait();
     }
 
     interface Topics {

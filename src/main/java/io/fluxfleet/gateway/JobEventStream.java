@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One SSE stream of a job: the events after {@code Last-Event-ID} from the job's state, then live
+ * One SSE stream of a job: the events the client has not seen from the job's state, then live
  * ones from the {@link EventFeed}, each once (by CloudEvents id), closed after the terminal event.
  */
 final class JobEventStream {
@@ -27,8 +27,8 @@ final class JobEventStream {
         this.sse = sse;
     }
 
-    /** Subscribes first (buffering nothing is lost), then replays the history after {@code lastEventId}. */
-    void open(EventFeed feed, JobState state, String lastEventId) {
+    /** Subscribes first (buffering, so nothing is lost), then sends the history the client has not seen. */
+    void open(EventFeed feed, JobState state) {
         Runnable stop = feed.subscribe(state.jobId(), this::onLive);
         synchronized (this) {
             unsubscribe = stop;
@@ -36,7 +36,7 @@ final class JobEventStream {
                 stop.run();
                 return;
             }
-            for (LiveEvent e : history(state, lastEventId)) {
+            for (LiveEvent e : history(state)) {
                 send(e);
             }
             List<LiveEvent> waiting = pending;
@@ -53,35 +53,17 @@ final class JobEventStream {
         }
     }
 
-    /** The job's events after the one named (all when null or unknown), with data; superseded progress skipped. */
-    static List<LiveEvent> history(JobState state, String lastEventId) {
-        List<JobState.EventEntry> events = state.events();
-        int from = 0;
-        if (lastEventId != null) {
-            for (int i = 0; i < events.size(); i++) {
-                if (events.get(i).id().equals(lastEventId)) {
-                    from = i + 1;
-                }
-            }
-        }
-        return events.subList(from, events.size()).stream()
+    /** The job's events with data, in order (superseded progress skipped). */
+    static List<LiveEvent> history(JobState state) {
+        return state.events().stream()
                 .filter(e -> e.data() != null)
                 .map(e -> new LiveEvent(e.id(), e.type(), e.data().toString(), isTerminal(e)))
                 .toList();
     }
 
-    /** Marks everything up to and including {@code lastEventId} as already seen by the client. */
-    synchronized void skipThrough(JobState state, String lastEventId) {
-        if (lastEventId == null) {
-            return;
-        }
-        for (JobState.EventEntry e : state.events()) {
-            sent.add(e.id());
-            if (e.id().equals(lastEventId)) {
-                return;
-            }
-        }
-        sent.clear(); // an id we do not know: send everything
+    /** Marks the events the client already has (see {@link ResumePoint}); they are never sent again. */
+    synchronized void skip(Set<String> seen) {
+        sent.addAll(seen);
     }
 
     private static boolean isTerminal(JobState.EventEntry e) {

@@ -122,10 +122,12 @@ public class JobsResource {
             + " Last-Event-ID resumes; the stream ends after completed or a final failed")
     public void events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
             @Context SseEventSink sink, @Context Sse sse) {
-        JobState state = owned(id, tenant());
+        Tenant tenant = tenant();
+        owned(id, tenant);
         JobEventStream stream = new JobEventStream(sink, sse);
-        stream.skipThrough(state, lastEventId);
-        stream.open(feed, state, lastEventId);
+        stream.skip(ResumePoint.await(() -> owned(id, tenant), () -> feed.recent(id), lastEventId,
+                config.sse().resumeWait()));
+        stream.open(feed, owned(id, tenant));
         stream.keepAlive(vertx, config.sse().heartbeat());
     }
 

@@ -46,7 +46,7 @@ class GatewayEndToEndTest {
                  "seed": 7, "acceleration": "none", "labels": {"suite": "gateway"}%s}""".formatted(jobId, extra);
     }
 
-    // Mutation checked (s24): JobEventStream.skipThrough ignoring Last-Event-ID made the resumed stream repeat the
+    // Mutation checked (s24): the resume ignoring Last-Event-ID made the resumed stream repeat the
     // named event and this test failed ("resume repeats the named event").
     @Test
     void submitFollowSseToCompletedThenStateAndImage() throws Exception {

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code webhook-id} (at-least-once).
  *
  * <p>About 2 minutes on a loaded 2-core machine (three JVMs: broker and S3Proxy, worker, gateway).
- * Mutation checked: with JobEventStream.skipThrough ignoring Last-Event-ID the restarted gateway's stream
+ * Mutation checked: with the resume point ignoring Last-Event-ID the restarted gateway's stream
  * repeated the started and first progress events (its feed replays the last two minutes) and this test failed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
