@@ -1,5 +1,6 @@
 package io.fluxfleet.worker;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -109,6 +110,32 @@ class CrashCounterRaceTest {
         attempts.withdraw(jobId);
         attempts.withdraw(jobId);
         assertEquals(0, attempts.crashes(jobId), "withdrawn claims are no starts, the rivals' live starts no crashes");
+        attempts.forget(jobId);
+    }
+
+    /**
+     * A start that ends while the broker is away (the render ended during a blip): end() returns without
+     * waiting for the broker, so the render thread goes on to its outcome (whose publish retries in place),
+     * and the record lands once the broker is back: the start is closed, not a crash. Mutation check: end()
+     * waiting for its record as before (up to publish-timeout, 30 s) failed at "end() waited for the broker".
+     */
+    @Test
+    void anEndedStartDoesNotWaitForTheBrokerAndLandsWhenItIsBack() throws Exception {
+        String jobId = "end-offline-" + UUID.randomUUID();
+        attempts.claim(jobId, Duration.ofSeconds(30));
+        attempts.confirm(jobId, Duration.ofSeconds(30));
+        FleetStackResource.stack().stopKafka();
+        try {
+            Future<?> ending = worker.submit(() -> attempts.end(jobId));
+            assertDoesNotThrow(() -> ending.get(10, TimeUnit.SECONDS), "end() waited for the broker");
+        } finally {
+            FleetStackResource.stack().startKafka();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (attempts.crashes(jobId) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        assertEquals(0, attempts.crashes(jobId), "the ended start's record never landed: it reads as a crash");
         attempts.forget(jobId);
     }
 

@@ -16,18 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,11 +68,12 @@ public class AttemptLog {
     /** Claims of this process not yet confirmed or withdrawn, per jobId. */
     private final Map<String, Integer> claims = new ConcurrentHashMap<>();
     private TopicView topic;
-    private volatile int partitions;
+    private AttemptRecords records;
     private ScheduledExecutorService renewals;
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         topic = new TopicView(kafka, config.topics().attempts(), view::accept);
+        records = new AttemptRecords(kafka, config.topics().attempts(), config.render().publishTimeout());
         renewals = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fluxfleet-attempt-leases");
             t.setDaemon(true);
@@ -138,10 +134,10 @@ public class AttemptLog {
         synchronized (this) {
             ownOpen.computeIfAbsent(jobId, this::ownFromView);
             claims.merge(jobId, 1, Integer::sum);
-            sent = sendOwn(jobId);
+            sent = sendOwn(jobId, false);
         }
         try {
-            RecordMetadata landed = awaitRetrying(jobId, sent, budget);
+            RecordMetadata landed = records.awaitRetrying(jobId, sent, () -> resendOwn(jobId), budget);
             return new Start(jobId, landed.partition(), landed.offset());
         } catch (IllegalStateException e) {
             withdraw(jobId);
@@ -156,10 +152,10 @@ public class AttemptLog {
             claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
             ownOpen.merge(jobId, 1, Integer::sum);
             running.merge(jobId, 1, Integer::sum);
-            sent = sendOwn(jobId);
+            sent = sendOwn(jobId, false);
         }
         try {
-            awaitRetrying(jobId, sent, budget);
+            records.awaitRetrying(jobId, sent, () -> resendOwn(jobId), budget);
         } catch (IllegalStateException e) {
             end(jobId);
             throw e;
@@ -167,34 +163,13 @@ public class AttemptLog {
     }
 
     /** Withdraws a claim that gave way (or could not be recorded): nothing was started. */
-    public void withdraw(String jobId) {
-        Future<RecordMetadata> sent;
-        synchronized (this) {
-            claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
-            sent = sendOwn(jobId);
-        }
-        awaitQuietly(jobId, sent);
+    public synchronized void withdraw(String jobId) {
+        claims.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+        sendOwn(jobId, true);
     }
 
-    private RecordMetadata awaitRetrying(String jobId, Future<RecordMetadata> sent, Duration budget)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + budget.toNanos();
-        long pause = 500;
-        while (true) {
-            try {
-                return sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
-                    throw new IllegalStateException("cannot record an attempt of " + jobId + ": " + e, e);
-                }
-                LOG.warnf("recording an attempt of %s failed, again in %d ms: %s", jobId, pause, e.toString());
-                Thread.sleep(pause);
-                pause = Math.min(8_000, pause * 2);
-                synchronized (this) {
-                    sent = sendOwn(jobId);
-                }
-            }
-        }
+    private synchronized Future<RecordMetadata> resendOwn(String jobId) {
+        return sendOwn(jobId, false);
     }
 
     /**
@@ -212,23 +187,22 @@ public class AttemptLog {
                 && (e.partition() != mine.partition() || e.startOffset() < mine.offset()));
     }
 
-    /** Closes a start of jobId that ended without taking the process down (not a crash). */
-    public void end(String jobId) {
-        Future<RecordMetadata> sent;
-        synchronized (this) {
-            running.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
-            Integer before = ownOpen.get(jobId);
-            if (before == null) {
-                return; // forgotten: the job reached a terminal state
-            }
-            if (before <= 1 && !claims.containsKey(jobId)) {
-                ownOpen.remove(jobId);
-            } else {
-                ownOpen.put(jobId, before - 1);
-            }
-            sent = sendOwn(jobId);
+    /**
+     * Closes a start of jobId that ended without taking the process down (not a crash). Does not wait for the
+     * broker: the render thread goes on to its outcome even while the broker is away.
+     */
+    public synchronized void end(String jobId) {
+        running.computeIfPresent(jobId, (k, v) -> v > 1 ? v - 1 : null);
+        Integer before = ownOpen.get(jobId);
+        if (before == null) {
+            return; // forgotten: the job reached a terminal state
         }
-        awaitQuietly(jobId, sent);
+        if (before <= 1 && !claims.containsKey(jobId)) {
+            ownOpen.remove(jobId);
+        } else {
+            ownOpen.put(jobId, before - 1);
+        }
+        sendOwn(jobId, true);
     }
 
     /** The job reached a terminal state: tombstones for every worker's key of jobId. */
@@ -237,26 +211,23 @@ public class AttemptLog {
         claims.remove(jobId);
         ownOpen.remove(jobId);
         for (AttemptEntries.Entry e : entries(jobId)) {
-            send(jobId, key(jobId, e.workerId()), null);
+            records.send(jobId, key(jobId, e.workerId()), null, true);
         }
-        send(jobId, key(jobId, identity.id()), null);
+        records.send(jobId, key(jobId, identity.id()), null, true);
     }
 
     /** The partition of the attempts topic that holds every key of jobId (murmur2 of the jobId, as Kafka's default). */
     public static int partitionOf(String jobId, int partitions) {
-        return Utils.toPositive(Utils.murmur2(jobId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return AttemptRecords.partitionOf(jobId, partitions);
     }
 
     private void renewRunning() {
         for (String jobId : List.copyOf(running.keySet())) {
-            Future<RecordMetadata> sent;
             synchronized (this) {
-                if (!running.containsKey(jobId)) {
-                    continue;
+                if (running.containsKey(jobId)) {
+                    sendOwn(jobId, true);
                 }
-                sent = sendOwn(jobId);
             }
-            awaitQuietly(jobId, sent);
         }
     }
 
@@ -292,40 +263,18 @@ public class AttemptLog {
      * records leave in the order of the state changes (one producer, one partition: they land in it too)
      * and a renewal can never overwrite a newer count with an older one.
      */
-    private Future<RecordMetadata> sendOwn(String jobId) {
+    private Future<RecordMetadata> sendOwn(String jobId, boolean background) {
         int open = ownOpen.getOrDefault(jobId, 0);
         int claimed = claims.getOrDefault(jobId, 0);
         if (open <= 0 && claimed <= 0) {
-            return send(jobId, key(jobId, identity.id()), null);
+            return records.send(jobId, key(jobId, identity.id()), null, background);
         }
         ObjectNode value = JSON.createObjectNode();
         value.put("open", open);
         value.put("running", running.getOrDefault(jobId, 0));
         value.put("claims", claimed);
         value.put("renewedAt", System.currentTimeMillis());
-        return send(jobId, key(jobId, identity.id()), value.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void awaitQuietly(String jobId, Future<RecordMetadata> sent) {
-        try {
-            sent.get(config.render().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("attempts record of %s: %s", jobId, e.toString());
-        }
-    }
-
-    /** Never throws: a failure (no metadata, producer closed) is a failed future. */
-    private Future<RecordMetadata> send(String jobId, String key, byte[] value) {
-        String attempts = config.topics().attempts();
-        try {
-            if (partitions <= 0) {
-                partitions = kafka.producer().partitionsFor(attempts).size();
-            }
-            return kafka.producer().send(new ProducerRecord<>(attempts, partitionOf(jobId, partitions), key, value));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return records.send(jobId, key(jobId, identity.id()), value.toString().getBytes(StandardCharsets.UTF_8),
+                background);
     }
 }
