@@ -69,6 +69,9 @@ public class RenderOrchestrator {
     @Inject
     RetryIntake retries;
 
+    @Inject
+    HandedBackRecords handedBack;
+
     @ConfigProperty(name = "fluxfleet.gateway.only", defaultValue = "false")
     boolean gatewayOnly;
 
@@ -94,6 +97,8 @@ public class RenderOrchestrator {
     private void handleInTurn(Lane lane, ConsumerRecord<String, byte[]> record) throws InterruptedException {
         try (LaneScheduler.Turn turn = turns.await(lane, record.key())) {
             handle(Delivery.of(record, Attempt.FIRST));
+        } catch (HandBack handBack) {
+            handedBack.hold(handBack);
         }
     }
 

@@ -14,6 +14,18 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import io.quarkus.test.common.http.TestHTTPResource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +55,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ColdStartAndShutdownTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     static final Duration WARM_UP = Duration.ofSeconds(40);
     static final Duration RENDER_TIMEOUT = Duration.ofSeconds(30);
 
@@ -69,6 +82,12 @@ class ColdStartAndShutdownTest {
 
     @Inject
     Drain drain;
+
+    @Inject
+    FleetConfig config;
+
+    @TestHTTPResource("/q/health/live")
+    URI live;
 
     private static String job(String jobId, String prompt, int steps) {
         return "{\"jobId\": \"" + jobId + "\", \"prompt\": \"" + prompt + "\", \"width\": 64, \"height\": 64,"
@@ -160,8 +179,11 @@ class ColdStartAndShutdownTest {
 
     /**
      * A job is in flight until its terminal event is acknowledged; the drain's result (the exit code)
-     * says whether it finished. Mutation check: a drain that returned DRAINED without waiting failed
-     * the first assertion; one that counted only busy slots returned before the completed event.
+     * says whether it finished. The next job, taken and waiting for the slot, is handed back: not committed,
+     * and without failing the channel, so liveness stays UP through the drain. Mutation checks: a drain that
+     * returned DRAINED without waiting failed the first assertion; one that counted only busy slots returned
+     * before the completed event; the hand-back thrown out of the channel (as before HandedBackRecords) kept
+     * liveness at 503 for the whole drain; a held record acknowledged at the end was committed.
      */
     @Test
     @Order(3)
@@ -171,8 +193,30 @@ class ColdStartAndShutdownTest {
              KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
             KafkaTestClients.send(producer, FleetStackResource.JOBS_TOPIC, jobId, job(jobId, "drain [[test:slow]]", 24));
             awaitStarted(consumer, jobId);
+            // the next job waits in hand for the one slot: the drain hands it back
+            String waiting = "drain-waiting-" + UUID.randomUUID();
+            RecordMetadata handedBack = producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, waiting, job(waiting, "handed back", 2)
+                    .getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            Thread.sleep(2000); // taken, waiting in hand for the slot
             assertEquals(Drain.DRAIN_INCOMPLETE, drain.drain(Duration.ofMillis(300)), "a job was still in flight");
-            assertEquals(Drain.DRAINED, drain.drain(Duration.ofMinutes(1)));
+            CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> drain.drain(Duration.ofMinutes(1)));
+            List<Integer> liveness = new ArrayList<>();
+            while (!drained.isDone()) {
+                liveness.add(HTTP.send(HttpRequest.newBuilder(live).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode());
+                Thread.sleep(250);
+            }
+            assertEquals(Drain.DRAINED, drained.get());
+            assertTrue(liveness.stream().allMatch(c -> c == 200), "liveness DOWN during the drain (a kubelet would"
+                    + " kill the draining worker): " + liveness);
+            Thread.sleep(6000); // past the throttled commit interval
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(config.pool().group())
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                        .get(new TopicPartition(handedBack.topic(), handedBack.partition()));
+                assertTrue(committed == null || committed.offset() <= handedBack.offset(),
+                        "the handed-back job was committed: " + committed + " past offset " + handedBack.offset());
+            }
             // drained means acknowledged: the completed event is already on the topic
             List<EventRecord> es = KafkaTestClients.awaitTerminal(consumer, Set.of(jobId), Duration.ofSeconds(5)).get(jobId);
             assertInstanceOf(JobEvent.Completed.class, es.get(es.size() - 1).event(), KafkaTestClients.summary(es));
