@@ -24,6 +24,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,16 +42,13 @@ import org.junit.jupiter.api.Timeout;
  * {@code started} to that worker's last event of the job); and a job whose partition moved while it
  * rendered was answered from the sidecar by its new owner after waiting on the old owner's lease.
  *
- * <p>Opt-in with the fault suite ({@code mvn -B verify -Pfaults}; alone after a package:
- * {@code mvn -B -o test -Dtest=ScaleWorkersIT -Dsurefire.failIfNoSpecifiedTests=false}): on the shared
- * 2-core machine at load ~30 it passed in 505 s (12 jobs, one answered from the sidecar after the
- * scale-up); it still needs timing on an idle machine, where renders may end before the third worker
- * joins, so that no job is in flight when partitions move (then the sidecar assertion fails).
+ * <p>Jobs (256x256, 24 steps: a few seconds each) keep coming while the fleet scales, a few waiting per worker,
+ * so renders are in flight at every step however fast the machine. To be sure that a job moves mid-render,
+ * one worker that has just started a render is then dropped from the group through the Admin API, as the
+ * coordinator drops a member whose session timed out: its partitions move while it still renders.
  *
- * <p>Mutation run (s24): with JobIntake.awaitRenderElsewhere not waiting, the test failed, but at the sidecar
- * assertion of a run in which no job was in flight when partitions moved (12 renders for 12 jobs, none
- * twice), so it did not show the overlap assertion catching a concurrent render; that still needs a run
- * that moves a job mid-render with the wait removed.
+ * <p>Mutation run (s24): with JobIntake.awaitRenderElsewhere not waiting, the test failed at the sidecar
+ * assertion (the new owner rendered the job again instead).
  */
 class ScaleWorkersIT {
 
@@ -56,6 +56,8 @@ class ScaleWorkersIT {
     private static final String JOBS = "scale.fluxfleet.jobs";
     private static final String EVENTS = "scale.fluxfleet.events";
     private static final String GROUP = "fluxfleet-scale-workers";
+    /** Jobs submitted and not completed that the feeder keeps in the topic while the fleet scales. */
+    private static final int BACKLOG = 8;
 
     /** Kept after the run (target/), for the workers' logs. */
     static Path dir;
@@ -75,7 +77,7 @@ class ScaleWorkersIT {
     }
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void scalingTwoThreeTwoRendersEachJobOnceAtATimeAndCompletesEveryJob() throws Exception {
         dir = Files.createDirectories(Path.of("target", "scale-workers-it", String.valueOf(System.currentTimeMillis())));
         Path jar = Path.of(System.getProperty("fluxfleet.worker.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
@@ -104,25 +106,23 @@ class ScaleWorkersIT {
         }, "scale-events");
         reader.start();
 
-        List<String> jobIds = new ArrayList<>();
-        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
-            for (int i = 0; i < 12; i++) {
-                String jobId = "scale-" + i + "-" + System.nanoTime() % 100000;
-                jobIds.add(jobId);
-                KafkaTestClients.send(producer, JOBS, jobId, """
-                        {"jobId": "%s", "prompt": "scaling %d", "width": 64, "height": 64, "steps": 8,
-                         "acceleration": "none"}""".formatted(jobId, i));
-            }
-        }
-        // 2 -> 3 while the first jobs render: partitions (and the records not yet committed) move.
+        // Jobs keep coming while the fleet scales, a few waiting per worker, so that renders are in flight at
+        // every step however fast the machine renders.
+        JobFeeder feeder = new JobFeeder(events);
+        feeder.start();
+        // 2 -> 3 while jobs render: partitions (and the records not yet committed) move.
         awaitCount(events, JobEvent.STARTED, 2, Duration.ofMinutes(3));
         ports.add(start(jar, model, 2));
         awaitReady(2, ports.get(2));
-        // 3 -> 2 once the third worker took part: SIGTERM, it drains and leaves.
         awaitStartedBy(events, "scale-worker-2", Duration.ofMinutes(3));
+        // A member dropped by the group mid-render (what a missed session timeout does): its partitions move
+        // to the others while it still renders, so the moved job is certain to be redelivered in flight.
+        String moved = dropAMemberMidRender(events, Duration.ofMinutes(3));
+        // 3 -> 2: SIGTERM, the third worker drains and leaves.
         workers.get(2).destroy();
         assertTrue(workers.get(2).waitFor(3, TimeUnit.MINUTES), "the removed worker drained");
         assertEquals(0, workers.get(2).exitValue(), "the removed worker's drain finished (exit 0)");
+        List<String> jobIds = feeder.finish();
 
         Map<String, List<JobEvent>> byJob = awaitAllCompleted(events, jobIds, Duration.ofMinutes(5));
         reader.interrupt();
@@ -137,7 +137,7 @@ class ScaleWorkersIT {
                 copies++;
             }
         }
-        int sidecarAnswers = 0;
+        int duplicateRenders = 0;
         for (String jobId : jobIds) {
             List<JobEvent> es = byJob.get(jobId);
             assertTrue(es.stream().noneMatch(e -> e instanceof JobEvent.Failed f && !f.retryable()), jobId + ": " + es);
@@ -145,17 +145,98 @@ class ScaleWorkersIT {
                     .map(e -> ((JobEvent.Completed) e).sha256()).collect(Collectors.toSet());
             assertEquals(1, shas.size(), jobId + " completed with one sha256: " + shas);
             assertNoConcurrentRenders(jobId, es);
+            duplicateRenders += (int) Math.max(0, es.stream().filter(e -> e instanceof JobEvent.Started).count() - 1);
         }
+        int sidecarAnswers = 0;
         for (Path log : logs) {
             sidecarAnswers += (int) Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .filter(l -> l.contains("answered from its sidecar")).count();
         }
-        System.out.printf("ScaleWorkersIT: %d jobs, completed by %s, %d repeated event copies (same ce_id), %d answered"
-                + " from a sidecar%n", jobIds.size(), byJob.values().stream().flatMap(List::stream)
+        Set<String> completedBy = byJob.get(moved).stream().filter(e -> e instanceof JobEvent.Completed)
+                .map(JobEvent::workerId).collect(Collectors.toSet());
+        System.out.printf("ScaleWorkersIT: %d jobs, completed by %s, %d duplicate renders (started twice), %d repeated"
+                + " event copies (same ce_id), %d answered from a sidecar; %s moved mid-render, completed by %s%n",
+                jobIds.size(), byJob.values().stream().flatMap(List::stream)
                 .filter(e -> e instanceof JobEvent.Completed).map(JobEvent::workerId)
-                .collect(Collectors.groupingBy(w -> w, Collectors.counting())), copies, sidecarAnswers);
-        assertTrue(sidecarAnswers > 0, "no job was redelivered to a new owner and answered from the sidecar"
-                + " (the lease wait): the scaling moved no job in flight");
+                .collect(Collectors.groupingBy(w -> w, Collectors.counting())), duplicateRenders, copies, sidecarAnswers,
+                moved, completedBy);
+        assertTrue(sidecarAnswers > 0, "the job moved mid-render (" + moved + ") was not answered from its sidecar"
+                + " by a new owner");
+    }
+
+    /**
+     * Waits for a worker with a render just started (no progress yet) and removes it from the jobs
+     * group, as the coordinator does when its session times out; returns the job it was rendering.
+     */
+    private static String dropAMemberMidRender(List<ConsumerRecord<String, byte[]>> events, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, JobEvent> last = new HashMap<>();
+            for (ConsumerRecord<String, byte[]> r : events) {
+                last.put(r.key(), JobJson.readEvent(r.value()));
+            }
+            for (Map.Entry<String, JobEvent> e : last.entrySet()) {
+                if (e.getValue() instanceof JobEvent.Started) { // just started: most of its render is ahead
+                    String worker = e.getValue().workerId();
+                    try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+                        admin.removeMembersFromConsumerGroup(GROUP, new RemoveMembersFromConsumerGroupOptions(
+                                List.of(new MemberToRemove(worker)))).all().get(30, TimeUnit.SECONDS);
+                    }
+                    System.out.printf("ScaleWorkersIT: %s dropped from %s while rendering %s%n", worker, GROUP, e.getKey());
+                    return e.getKey();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no render in flight within " + timeout + "; " + diagnostics());
+    }
+
+    /** Submits jobs while the fleet scales, keeping a few waiting per worker; then says which it submitted. */
+    private static final class JobFeeder extends Thread {
+        private final List<ConsumerRecord<String, byte[]>> events;
+        private final List<String> jobIds = new CopyOnWriteArrayList<>();
+        private volatile boolean feeding = true;
+        private volatile Exception failure;
+
+        JobFeeder(List<ConsumerRecord<String, byte[]>> events) {
+            super("scale-feeder");
+            this.events = events;
+        }
+
+        @Override
+        public void run() {
+            try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+                while (feeding) {
+                    long completed = events.stream().map(r -> r.key()).distinct().filter(this::completed).count();
+                    if (jobIds.size() - completed < BACKLOG) {
+                        String jobId = "scale-" + jobIds.size() + "-" + System.nanoTime() % 100000;
+                        KafkaTestClients.send(producer, JOBS, jobId, """
+                                {"jobId": "%s", "prompt": "scaling %d", "width": 256, "height": 256, "steps": 24,
+                                 "acceleration": "none"}""".formatted(jobId, jobIds.size()));
+                        jobIds.add(jobId);
+                    } else {
+                        Thread.sleep(200);
+                    }
+                }
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        private boolean completed(String jobId) {
+            return events.stream().anyMatch(r -> jobId.equals(r.key())
+                    && new String(r.value(), StandardCharsets.UTF_8).contains(JobEvent.COMPLETED));
+        }
+
+        List<String> finish() throws Exception {
+            feeding = false;
+            join(30_000);
+            if (failure != null) {
+                throw failure;
+            }
+            return List.copyOf(jobIds);
+        }
     }
 
     /** Renders of one job per worker: [started, that worker's last event of the job]; none may overlap. */
