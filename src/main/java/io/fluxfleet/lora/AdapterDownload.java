@@ -27,17 +27,9 @@ import java.util.Optional;
  * way, compared with the library's recorded {@code <key>.sha256} when there is one and opened as
  * safetensors, before it is moved into place (with the {@code adapter_config.json} of a PEFT folder).
  */
-final class AdapterDownload {
+record AdapterDownload(ObjectStore store, AdapterSettings settings) {
 
     private static final String SAFETENSORS = AdapterFiles.SAFETENSORS;
-
-    private final ObjectStore store;
-    private final AdapterSettings settings;
-
-    AdapterDownload(ObjectStore store, AdapterSettings settings) {
-        this.store = store;
-        this.settings = settings;
-    }
 
     /** Downloads and verifies the object as {@code <id>.safetensors} in the cache directory. */
     LocalAdapter download(String source, ObjectStore.ObjectInfo object, String id) {

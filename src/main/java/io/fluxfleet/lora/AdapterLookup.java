@@ -11,17 +11,9 @@ import java.util.Optional;
  * The object a job's adapter source names (HEAD only): an {@code s3://} URI as it is, or a library name,
  * looked for as {@code <key>.safetensors}, {@code <key>/adapter_model.safetensors} (a PEFT folder) and {@code <key>}.
  */
-final class AdapterLookup {
+record AdapterLookup(ObjectStore store, AdapterSettings settings) {
 
     private static final String SAFETENSORS = AdapterFiles.SAFETENSORS;
-
-    private final ObjectStore store;
-    private final AdapterSettings settings;
-
-    AdapterLookup(ObjectStore store, AdapterSettings settings) {
-        this.store = store;
-        this.settings = settings;
-    }
 
     /** The first candidate that exists; a NOT_FOUND {@link LoraException} names every candidate tried. */
     ObjectStore.ObjectInfo resolve(String source) {
