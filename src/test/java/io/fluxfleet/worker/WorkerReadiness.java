@@ -12,7 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** Waits for packaged apps (child JVMs, {@link PackagedApps}) to report ready, reads their logs and stops them, for the integration tests. */
+/**
+ * Waits for packaged apps (child JVMs started with {@link PackagedApps}) to report ready, reads their logs
+ * and stops them, for the integration tests.
+ */
 public final class WorkerReadiness {
 
     /** Runs between polls; throws (with the worker's log) when the worker died meanwhile. */
