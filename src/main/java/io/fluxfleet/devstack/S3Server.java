@@ -1,15 +1,11 @@
 package io.fluxfleet.devstack;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -18,8 +14,6 @@ import java.util.List;
  * with the same data, for storage outages.
  */
 public final class S3Server implements AutoCloseable {
-
-    private static final String LOOPBACK = "127.0.0.1";
 
     private final Path workDir;
     private final int port;
@@ -30,11 +24,8 @@ public final class S3Server implements AutoCloseable {
     private S3Server(Path workDir, int port, String classpath) {
         this.workDir = workDir;
         this.port = port;
-        this.process = new ServerProcess("S3Proxy", List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-                "-Dfluxfleet.s3server.dir=" + workDir,
-                "-Dlogback.configurationFile=" + workDir.resolve("logback.xml"),
+        this.process = new ServerProcess("S3Proxy", new ChildJvm("-Dfluxfleet.s3server.dir=" + workDir).command(384,
+                List.of("-Dlogback.configurationFile=" + workDir.resolve("logback.xml")),
                 LocalStack.S3PROXY_MAIN_CLASS, "--properties", workDir.resolve("s3proxy.properties").toString()),
                 classpath, workDir, workDir.resolve("s3proxy.log"));
         this.shutdownHook = new Thread(() -> process.stop(Duration.ofSeconds(5)), "fluxfleet-s3server-shutdown");
@@ -44,7 +35,7 @@ public final class S3Server implements AutoCloseable {
     public static S3Server start(Path workDir) throws IOException {
         Path dir = workDir.toAbsolutePath().normalize();
         Files.createDirectories(dir.resolve("data"));
-        S3Server server = new S3Server(dir, LocalStack.freeLoopbackPorts(1)[0],
+        S3Server server = new S3Server(dir, Loopback.freePorts(1)[0],
                 StackClasspath.resolve(StackClasspath.projectRoot(), "s3proxy"));
         server.writeConfig();
         Runtime.getRuntime().addShutdownHook(server.shutdownHook);
@@ -58,7 +49,7 @@ public final class S3Server implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://" + LOOPBACK + ":" + port;
+        return "http://" + Loopback.address(port);
     }
 
     public String accessKey() {
@@ -75,41 +66,13 @@ public final class S3Server implements AutoCloseable {
 
     /** SIGKILLs S3Proxy (an outage: connections are refused until {@link #startAgain()}). Objects stay. */
     public synchronized void kill() {
-        ProcessHandle.of(process.pid()).ifPresent(handle -> {
-            handle.destroyForcibly();
-            handle.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
-        });
+        process.kill();
     }
 
     /** Starts S3Proxy on its port with its data and waits until it answers. */
     public synchronized void startAgain() throws IOException {
         process.start();
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(endpoint() + "/")).timeout(Duration.ofSeconds(2)).GET().build();
-        Instant deadline = Instant.now().plusSeconds(90);
-        Exception last = null;
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IOException("S3Proxy exited while starting\n" + process.logTail(40));
-            }
-            try {
-                // An anonymous request is refused with an S3 XML error: the S3 API is serving.
-                if (http.send(probe, HttpResponse.BodyHandlers.ofString()).body().startsWith("<?xml")) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for S3Proxy", e);
-            } catch (IOException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for S3Proxy", e);
-            }
-        }
-        throw new IOException("S3Proxy did not answer on " + endpoint() + " within 90 s (" + last + ")\n" + process.logTail(40));
+        ServerReadiness.await(process, "GET " + endpoint() + "/", Duration.ofSeconds(90), LocalS3.s3ApiProbe(http, endpoint()));
     }
 
     @Override

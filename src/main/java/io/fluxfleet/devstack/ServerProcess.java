@@ -89,6 +89,14 @@ final class ServerProcess {
         }
     }
 
+    /** SIGKILL (a crash, not a shutdown), then waits until the process is gone. */
+    void kill() {
+        ProcessHandle.of(pid()).ifPresent(handle -> {
+            handle.destroyForcibly();
+            handle.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        });
+    }
+
     String logTail(int lines) {
         return tail(logFile, lines);
     }

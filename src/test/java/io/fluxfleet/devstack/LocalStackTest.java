@@ -100,7 +100,7 @@ class LocalStackTest {
 
             // S3 down and back: the object survived.
             stack.stopS3();
-            assertFalse(LocalStack.isListening(s3Port), "S3 port still open after stopS3");
+            assertFalse(Loopback.isListening(s3Port), "S3 port still open after stopS3");
             stack.startS3();
             assertTrue(s3.bucketExists(BucketExistsArgs.builder().bucket(BUCKET).build()));
             assertEquals(image.length, s3.statObject(StatObjectArgs.builder().bucket(BUCKET).object(OBJECT_KEY).build()).size());
@@ -217,7 +217,7 @@ class LocalStackTest {
     }
 
     private static void assertPortFree(int port) throws Exception {
-        assertFalse(LocalStack.isListening(port), "something still listens on 127.0.0.1:" + port);
+        assertFalse(Loopback.isListening(port), "something still listens on 127.0.0.1:" + port);
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));

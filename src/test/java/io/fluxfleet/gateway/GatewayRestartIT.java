@@ -1,7 +1,6 @@
 package io.fluxfleet.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,11 +9,10 @@ import io.fluxfleet.devstack.LocalStack;
 import io.fluxfleet.flux.TinyCheckpoint;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.tenant.ApiKeys;
+import io.fluxfleet.worker.PackagedApps;
+import io.fluxfleet.worker.WorkerReadiness;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +67,7 @@ class GatewayRestartIT {
 
     @BeforeAll
     static void startStackWorkerAndGateway() throws Exception {
-        Path jar = jar();
+        PackagedApps.jar(); // fails early when the app was not packaged
         stack = LocalStack.start(dir.resolve("stack"), LocalStack.Settings.defaults().withDefaultPartitions(2));
         // the jobs lanes and events co-partitioned, as the gateway's fold requires (created before either process can)
         try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
@@ -85,19 +83,19 @@ class GatewayRestartIT {
                     webhookSecret: %s
                     apiKeySha256: [%s]
                 """.formatted(SECRET, ApiKeys.sha256Hex(KEY)));
-        workerPort = freePort();
+        workerPort = PackagedApps.freePort();
         worker = start(List.of("-Dquarkus.profile=demo", "-Dfluxfleet.worker-id=" + WORKER_ID, "-Dfluxfleet.heartbeat.interval=PT0.5S",
                 "-Dfluxfleet.model-dir=" + model, "-Dfluxfleet.default-acceleration=none",
                 "-Dquarkus.http.port=" + workerPort), dir.resolve("worker.log"));
-        gatewayPort = freePort();
+        gatewayPort = PackagedApps.freePort();
         startGateway();
-        awaitReady(workerPort, worker, dir.resolve("worker.log"));
-        awaitReady(gatewayPort, gateway, gatewayLog);
+        WorkerReadiness.awaitReady("worker", workerPort, worker, dir.resolve("worker.log"), Duration.ofMinutes(4));
+        WorkerReadiness.awaitReady("gateway", gatewayPort, gateway, gatewayLog, Duration.ofMinutes(4));
     }
 
     @AfterAll
     static void stopAll() throws Exception {
-        io.fluxfleet.worker.WorkerReadiness.stopAll(java.util.Arrays.asList(gateway, worker), stack);
+        WorkerReadiness.stopAll(java.util.Arrays.asList(gateway, worker), stack);
     }
 
     @Test
@@ -128,7 +126,7 @@ class GatewayRestartIT {
             assertEquals(JobEvent.PROGRESS, before.get(before.size() - 1).type(), "caught before the end: " + before);
             gateway.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
             startGateway();
-            awaitReady(gatewayPort, gateway, gatewayLog);
+            WorkerReadiness.awaitReady("gateway", gatewayPort, gateway, gatewayLog, Duration.ofMinutes(4));
 
             String lastSeen = before.get(before.size() - 1).id();
             List<GatewayClient.Event> after = new ArrayList<>();
@@ -220,57 +218,9 @@ class GatewayRestartIT {
     }
 
     private static Process start(List<String> options, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true",
-                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                "-Dquarkus.minio.host=" + stack.s3Endpoint(),
-                "-Dquarkus.minio.access-key=" + stack.accessKey(),
-                "-Dquarkus.minio.secret-key=" + stack.secretKey(),
-                "-Dquarkus.http.host=127.0.0.1"));
+        List<String> command = PackagedApps.javaCommand("640m", stack);
+        command.add("-XX:TieredStopAtLevel=1");
         command.addAll(options);
-        command.addAll(List.of("-jar", jar().toString()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        return p;
-    }
-
-    private static Path jar() {
-        Path jar = Path.of(System.getProperty("fluxfleet.worker.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "no packaged app at " + jar + " (run mvn verify)");
-        return jar;
-    }
-
-    private static void awaitReady(int port, Process process, Path log) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (System.nanoTime() < deadline) {
-            assertFalse(!process.isAlive(), "exited: " + tail(log));
-            try {
-                if (http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("not ready on port " + port + ": " + tail(log));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return PackagedApps.start(command, log);
     }
 }

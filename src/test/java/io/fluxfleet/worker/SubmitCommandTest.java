@@ -87,4 +87,21 @@ class SubmitCommandTest {
         assertTrue(run.err().contains("failed: INVALID_SIZE"), run.err());
         assertTrue(run.err().contains("width"), run.err());
     }
+
+    /**
+     * {@code --repeat}: one job after another, the warm-up left out of the percentile table.
+     * Mutation check: with the warm-up rows kept in the statistics, "1 jobs measured" became "2 jobs
+     * measured" and this test failed.
+     */
+    @Test
+    void repeatSendsJobsOneAfterAnotherAndPrintsTheTable() {
+        String jobId = "cli-bench-" + UUID.randomUUID();
+        Run run = submit("--job-id", jobId, "--prompt", "a lighthouse", "--width", "64", "--height", "64",
+                "--steps", "2", "--acceleration", "none", "--repeat", "2", "--warmup", "1", "--quiet");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("1 jobs measured (1 warm-up left out, 0 failed)"), run.out());
+        assertTrue(run.out().contains("| end-to-end |"), run.out());
+        assertTrue(run.out().contains("| fleet overhead, worker-reported |"), run.out());
+        assertTrue(store.exists(FleetStackResource.BUCKET, "renders/demo/" + jobId + "-2.png"));
+    }
 }

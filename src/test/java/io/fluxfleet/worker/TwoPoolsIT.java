@@ -2,7 +2,6 @@ package io.fluxfleet.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fluxfleet.devstack.LocalStack;
 import io.fluxfleet.flux.TinyCheckpoint;
@@ -10,9 +9,6 @@ import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.routing.LaneBounds;
 import io.fluxfleet.worker.KafkaTestClients.EventRecord;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +48,7 @@ class TwoPoolsIT {
 
     @BeforeAll
     static void startFleet() throws Exception {
-        Path jar = Path.of(System.getProperty("fluxfleet.worker.jar", "target/quarkus-app/quarkus-run.jar"));
-        assertTrue(Files.isRegularFile(jar), "no packaged worker at " + jar.toAbsolutePath() + " (run mvn verify)");
+        PackagedApps.jar(); // fails early when the app was not packaged
         stack = LocalStack.start(workDir.resolve("stack"), LocalStack.Settings.defaults().withDefaultPartitions(2));
         FleetStackResource.createTopics(stack.bootstrapServers(), List.of(EVENTS), 2);
         Path catalog = workDir.resolve("models.yaml");
@@ -67,36 +62,29 @@ class TwoPoolsIT {
         Files.writeString(catalog, yaml);
         for (Map.Entry<String, String> pool : POOL_OF.entrySet()) {
             String model = pool.getKey();
-            start(jar, pool.getValue(), "demo", catalog, List.of(
+            start(pool.getValue(), "demo", catalog, List.of(
                     "-Dfluxfleet.model-dir=" + workDir.resolve("tiny-" + model),
                     "-Dfluxfleet.pool.topic=" + COMMON + "." + model,
                     "-Dfluxfleet.pool.group=it-workers-" + model,
                     "-Dfluxfleet.topics.retry=" + COMMON + "." + model + ".retry"));
         }
-        start(jar, "router", "demo,router", catalog, List.of());
+        start("router", "demo,router", catalog, List.of());
     }
 
-    private static void start(Path jar, String id, String profile, Path catalog, List<String> extra) throws IOException {
-        int port = freePort();
+    private static void start(String id, String profile, Path catalog, List<String> extra) throws IOException {
+        int port = PackagedApps.freePort();
         Path log = workDir.resolve(id + ".log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-XX:+UseSerialGC", "-Dai.djl.offline=true",
+        List<String> command = PackagedApps.javaCommand("768m", stack);
+        command.addAll(List.of(
                 "-Dfluxfleet.worker-id=" + id,
                 "-Dfluxfleet.catalog.file=" + catalog,
                 "-Dfluxfleet.topics.jobs=" + COMMON,
                 "-Dfluxfleet.topics.events=" + EVENTS,
                 "-Dfluxfleet.storage.bucket=it-renders",
-                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                "-Dquarkus.minio.host=" + stack.s3Endpoint(),
                 "-Dquarkus.profile=" + profile, // demo: the local stack's credentials and the default tenant
-                "-Dquarkus.minio.access-key=" + stack.accessKey(),
-                "-Dquarkus.minio.secret-key=" + stack.secretKey(),
-                "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port));
         command.addAll(extra);
-        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        process.getOutputStream().close();
+        Process process = PackagedApps.start(command, log);
         processes.add(process);
         byId.put(id, process);
         logs.put(id, log);
@@ -116,11 +104,7 @@ class TwoPoolsIT {
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void aMixOfDevAndSchnellJobsCompletesOnTheirPools() throws Exception {
         for (String id : List.of("pool-dev", "pool-schnell", "router")) {
-            WorkerReadiness.await(id, ports.get(id), Duration.ofMinutes(4), () -> {
-                if (!byId.get(id).isAlive()) {
-                    throw new AssertionError(id + " exited (" + byId.get(id).exitValue() + "):\n" + tail(logs.get(id)));
-                }
-            }, () -> tail(logs.get(id)));
+            WorkerReadiness.awaitReady(id, ports.get(id), byId.get(id), logs.get(id), Duration.ofMinutes(4));
         }
         Map<String, String> modelOf = new HashMap<>();
         try (KafkaConsumer<String, byte[]> events = KafkaTestClients.eventsConsumer(stack.bootstrapServers(), EVENTS);
@@ -143,21 +127,6 @@ class TwoPoolsIT {
                         job.getKey() + ": " + KafkaTestClients.summary(e));
                 assertEquals(POOL_OF.get(job.getValue()), done.workerId(), job.getKey() + " rendered by its model's pool");
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
         }
     }
 }

@@ -2,17 +2,12 @@ package io.fluxfleet.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fluxfleet.devstack.LocalStack;
 import io.fluxfleet.flux.TinyCheckpoint;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.worker.KafkaTestClients.EventRecord;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,35 +60,25 @@ class TwoWorkersIT {
 
     @BeforeAll
     static void startStackAndWorkers() throws Exception {
-        Path jar = Path.of(System.getProperty("fluxfleet.worker.jar", "target/quarkus-app/quarkus-run.jar"));
-        assertTrue(Files.isRegularFile(jar), "no packaged worker at " + jar.toAbsolutePath() + " (run mvn verify)");
+        PackagedApps.jar(); // fails early when the app was not packaged
         stack = LocalStack.start(workDir.resolve("stack"), LocalStack.Settings.defaults().withDefaultPartitions(PARTITIONS));
         FleetStackResource.createTopics(stack.bootstrapServers(), List.of(JOBS, EVENTS), PARTITIONS);
         Path model = workDir.resolve("tiny-model");
         TinyCheckpoint.write(model, TinyCheckpoint.Format.DIFFUSERS);
         for (String id : WORKERS) {
-            int port = freePort();
+            int port = PackagedApps.freePort();
             Path log = workDir.resolve(id + ".log");
-            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-XX:+UseSerialGC", "-Dai.djl.offline=true",
+            List<String> command = PackagedApps.javaCommand("1g", stack);
+            command.addAll(List.of(
                     "-Dfluxfleet.worker-id=" + id,
                     "-Dfluxfleet.model-dir=" + model,
                     "-Dfluxfleet.topics.jobs=" + JOBS,
                     "-Dfluxfleet.topics.events=" + EVENTS,
                     "-Dfluxfleet.storage.bucket=it-renders",
                     "-Dmp.messaging.incoming.jobs.group.id=" + GROUP,
-                    "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                    "-Dquarkus.minio.host=" + stack.s3Endpoint(),
                     "-Dquarkus.profile=demo", // the local stack's credentials and the default tenant
-                    "-Dquarkus.minio.access-key=" + stack.accessKey(),
-                    "-Dquarkus.minio.secret-key=" + stack.secretKey(),
-                    "-Dquarkus.http.host=127.0.0.1",
-                    "-Dquarkus.http.port=" + port,
-                    "-jar", jar.toAbsolutePath().toString());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-            process.getOutputStream().close();
-            workers.add(process);
+                    "-Dquarkus.http.port=" + port));
+            workers.add(PackagedApps.start(command, log));
             logs.add(log);
             httpPorts.add(port);
         }
@@ -179,12 +164,7 @@ class TwoWorkersIT {
     }
 
     private static void awaitReady(int worker, Duration timeout) throws Exception {
-        WorkerReadiness.await(WORKERS.get(worker), httpPorts.get(worker), timeout, () -> {
-            if (!workers.get(worker).isAlive()) {
-                throw new AssertionError(WORKERS.get(worker) + " exited (" + workers.get(worker).exitValue() + "):\n"
-                        + tail(logs.get(worker)));
-            }
-        }, () -> tail(logs.get(worker)));
+        WorkerReadiness.awaitReady(WORKERS.get(worker), httpPorts.get(worker), workers.get(worker), logs.get(worker), timeout);
     }
 
     private static void awaitGroupOfTwo(Duration timeout) throws Exception {
@@ -208,21 +188,6 @@ class TwoWorkersIT {
             }
             throw new AssertionError("consumer group " + GROUP + " never had two members sharing " + PARTITIONS
                     + " partitions: " + last);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
         }
     }
 }

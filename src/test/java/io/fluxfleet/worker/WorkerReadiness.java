@@ -5,10 +5,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
-/** Waits for a packaged worker (a child JVM) to report ready, and stops packaged apps, for the integration tests. */
+/**
+ * Waits for packaged apps (child JVMs started with {@link PackagedApps}) to report ready, reads their logs
+ * and stops them, for the integration tests.
+ */
 public final class WorkerReadiness {
 
     /** Runs between polls; throws (with the worker's log) when the worker died meanwhile. */
@@ -64,5 +71,28 @@ public final class WorkerReadiness {
             Thread.sleep(500);
         }
         throw new AssertionError(worker + " not ready within " + timeout + ": " + last + "\n" + diagnostics.get());
+    }
+
+    /**
+     * {@link #await} for an app started with {@link PackagedApps#start}: fails at once, with the tail of
+     * its log, when the process exited.
+     */
+    public static void awaitReady(String name, int httpPort, Process process, Path log, Duration timeout)
+            throws Exception {
+        await(name, httpPort, timeout, () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited (" + process.exitValue() + "):\n" + tail(log));
+            }
+        }, () -> tail(log));
+    }
+
+    /** The last 40 lines of an app's log. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 }
