@@ -8,8 +8,6 @@ import io.fluxfleet.flux.TinyCheckpoint;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,27 +66,21 @@ class ScaleWorkersIT {
 
     @AfterAll
     static void stopAll() throws Exception {
-        for (Process w : workers) {
-            w.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        WorkerReadiness.stopAll(workers, stack);
     }
 
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void scalingTwoThreeTwoRendersEachJobOnceAtATimeAndCompletesEveryJob() throws Exception {
         dir = Files.createDirectories(Path.of("target", "scale-workers-it", String.valueOf(System.currentTimeMillis())));
-        Path jar = Path.of(System.getProperty("fluxfleet.worker.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "no packaged worker at " + jar + " (run mvn verify)");
+        PackagedApps.jar();
         stack = LocalStack.start(dir.resolve("stack"), LocalStack.Settings.defaults().withDefaultPartitions(PARTITIONS));
         FleetStackResource.createTopics(stack.bootstrapServers(), List.of(JOBS, EVENTS), PARTITIONS);
         Path model = dir.resolve("tiny-model");
         TinyCheckpoint.write(model, TinyCheckpoint.Format.DIFFUSERS);
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            ports.add(start(jar, model, i));
+            ports.add(start(model, i));
         }
         for (int i = 0; i < 2; i++) {
             awaitReady(i, ports.get(i));
@@ -108,11 +100,11 @@ class ScaleWorkersIT {
 
         // Jobs keep coming while the fleet scales, a few waiting per worker, so that renders are in flight at
         // every step however fast the machine renders.
-        JobFeeder feeder = new JobFeeder(events);
+        JobFeeder feeder = new JobFeeder(stack.bootstrapServers(), JOBS, BACKLOG, events);
         feeder.start();
         // 2 -> 3 while jobs render: partitions (and the records not yet committed) move.
         awaitCount(events, JobEvent.STARTED, 2, Duration.ofMinutes(3));
-        ports.add(start(jar, model, 2));
+        ports.add(start(model, 2));
         awaitReady(2, ports.get(2));
         awaitStartedBy(events, "scale-worker-2", Duration.ofMinutes(3));
         // A member dropped by the group mid-render (what a missed session timeout does): its partitions move
@@ -190,53 +182,6 @@ class ScaleWorkersIT {
             Thread.sleep(100);
         }
         throw new AssertionError("no render in flight within " + timeout + "; " + diagnostics());
-    }
-
-    /** Submits jobs while the fleet scales, keeping a few waiting per worker; then says which it submitted. */
-    private static final class JobFeeder extends Thread {
-        private final List<ConsumerRecord<String, byte[]>> events;
-        private final List<String> jobIds = new CopyOnWriteArrayList<>();
-        private volatile boolean feeding = true;
-        private volatile Exception failure;
-
-        JobFeeder(List<ConsumerRecord<String, byte[]>> events) {
-            super("scale-feeder");
-            this.events = events;
-        }
-
-        @Override
-        public void run() {
-            try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
-                while (feeding) {
-                    long completed = events.stream().map(r -> r.key()).distinct().filter(this::completed).count();
-                    if (jobIds.size() - completed < BACKLOG) {
-                        String jobId = "scale-" + jobIds.size() + "-" + System.nanoTime() % 100000;
-                        KafkaTestClients.send(producer, JOBS, jobId, """
-                                {"jobId": "%s", "prompt": "scaling %d", "width": 256, "height": 256, "steps": 24,
-                                 "acceleration": "none"}""".formatted(jobId, jobIds.size()));
-                        jobIds.add(jobId);
-                    } else {
-                        Thread.sleep(200);
-                    }
-                }
-            } catch (Exception e) {
-                failure = e;
-            }
-        }
-
-        private boolean completed(String jobId) {
-            return events.stream().anyMatch(r -> jobId.equals(r.key())
-                    && new String(r.value(), StandardCharsets.UTF_8).contains(JobEvent.COMPLETED));
-        }
-
-        List<String> finish() throws Exception {
-            feeding = false;
-            join(30_000);
-            if (failure != null) {
-                throw failure;
-            }
-            return List.copyOf(jobIds);
-        }
     }
 
     /** Renders of one job per worker: [started, that worker's last event of the job]; none may overlap. */
@@ -318,11 +263,11 @@ class ScaleWorkersIT {
         }
     }
 
-    private static int start(Path jar, Path model, int index) throws IOException {
-        int port = freePort();
+    private static int start(Path model, int index) throws IOException {
+        int port = PackagedApps.freePort();
         Path log = dir.resolve("scale-worker-" + index + ".log");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx640m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true",
+        List<String> command = PackagedApps.javaCommand("640m", stack);
+        command.addAll(List.of("-XX:TieredStopAtLevel=1",
                 "-Dquarkus.profile=demo",
                 "-Dfluxfleet.worker-id=scale-worker-" + index,
                 "-Dfluxfleet.model-dir=" + model,
@@ -334,44 +279,18 @@ class ScaleWorkersIT {
                 "-Dmp.messaging.incoming.jobs.group.id=" + GROUP,
                 // A removed worker's partitions move after this (static membership keeps them for a session).
                 "-Dmp.messaging.incoming.jobs.session.timeout.ms=10000",
-                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                "-Dquarkus.minio.host=" + stack.s3Endpoint(),
-                "-Dquarkus.minio.access-key=" + stack.accessKey(),
-                "-Dquarkus.minio.secret-key=" + stack.secretKey(),
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + port,
-                "-jar", jar.toString());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        workers.add(p);
+                "-Dquarkus.http.port=" + port));
+        workers.add(PackagedApps.start(command, log));
         logs.add(log);
         return port;
     }
 
     private static void awaitReady(int index, int port) throws Exception {
-        WorkerReadiness.await("scale-worker-" + index, port, Duration.ofMinutes(4), () -> {
-            if (!workers.get(index).isAlive()) {
-                throw new AssertionError("scale-worker-" + index + " exited: " + tail(logs.get(index)));
-            }
-        }, () -> tail(logs.get(index)));
+        WorkerReadiness.awaitReady("scale-worker-" + index, port, workers.get(index), logs.get(index), Duration.ofMinutes(4));
     }
 
     private static String diagnostics() {
-        return logs.stream().map(ScaleWorkersIT::tail).collect(Collectors.joining("\n"));
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "== " + log.getFileName() + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
+        return logs.stream().map(log -> "== " + log.getFileName() + "\n" + WorkerReadiness.tail(log))
+                .collect(Collectors.joining("\n"));
     }
 }
