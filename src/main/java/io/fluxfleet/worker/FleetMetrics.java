@@ -63,7 +63,8 @@ public class FleetMetrics {
                 .description("Renders of a job whose result another render had already stored (not crashes)")
                 .register(registry);
         duplicateDeliveries = Counter.builder("fluxfleet.duplicate.deliveries")
-                .description("Deliveries of a job already completed, answered from its sidecar without rendering")
+                .description("Deliveries of a job already handled: completed (answered from its sidecar) or sent to"
+                        + " the retry topic or the dead letters (acknowledged), without rendering")
                 .register(registry);
         publishRetries = Counter.builder("fluxfleet.publish.retries")
                 .description("Terminal-event publishes repeated in place after a timeout or broker error")
@@ -145,6 +146,10 @@ public class FleetMetrics {
     }
 
     /** Renders the engine started for jobs since startup (warm-ups excluded). */
+    public long duplicateDeliveries() {
+        return (long) duplicateDeliveries.count();
+    }
+
     public long engineRenders() {
         return (long) engineRenders.count();
     }

@@ -154,6 +154,66 @@ class PoisonGuardsTest {
         assertEquals(rendersBefore, metrics.engineRenders(), "a crash-looped job was rendered again");
     }
 
+    /**
+     * A record dead-lettered once and delivered again (its partition moved before the commit: here the same
+     * record, same attempt and CreateTime, produced again) is acknowledged without a second render or dead
+     * letter; a replay (a new record of the same request) is handled again. The suite saw the bucket poison
+     * started and dead-lettered twice after a rebalance. Mutation check: without the handled marker (the
+     * check in RenderOrchestrator removed) the redelivery rendered again and a second DLQ record appeared.
+     */
+    @Test
+    void aRedeliveredDeadLetteredRecordIsNotHandledAgainButAReplayIs() throws Exception {
+        String jobId = "redelivered-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] value = ("{\"jobId\": \"" + jobId + "\", \"prompt\": \"a test\", \"width\": 64, \"height\": 64,"
+                + " \"steps\": 1, \"acceleration\": \"none\", \"output\": {\"bucket\": \"other-renders\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        long createTime = System.currentTimeMillis();
+        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, null, createTime, jobId, value)).get();
+            awaitDeadLetters(jobId, 1);
+            long rendersBefore = metrics.engineRenders();
+            long duplicatesBefore = metrics.duplicateDeliveries();
+            producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, null, createTime, jobId, value)).get();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (metrics.duplicateDeliveries() == duplicatesBefore && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(duplicatesBefore + 1, metrics.duplicateDeliveries(), "the redelivery was not recognised");
+            assertEquals(rendersBefore, metrics.engineRenders(), "the redelivered record was rendered again");
+            assertEquals(1, deadLetters(jobId), "the redelivered record was dead-lettered again");
+            producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, null, createTime + 1, jobId, value)).get();
+            awaitDeadLetters(jobId, 2); // the replay is a new record: handled
+        }
+    }
+
+    private void awaitDeadLetters(String key, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (deadLetters(key) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(key + ": fewer than " + n + " DLQ records within " + TIMEOUT);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** How many DLQ records key has, reading the DLQ topic to its end. */
+    private int deadLetters(String key) {
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, config.topics().dlq())) {
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            int n = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (key.equals(r.key())) {
+                        n++;
+                    }
+                }
+            }
+            return n;
+        }
+    }
+
     private void assertCompletes(String jobId, String topic, List<Header> headers) throws Exception {
         try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap);
              KafkaConsumer<String, byte[]> consumer = KafkaTestClients.eventsConsumer(bootstrap, FleetStackResource.EVENTS_TOPIC)) {

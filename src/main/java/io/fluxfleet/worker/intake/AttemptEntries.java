@@ -24,11 +24,26 @@ final class AttemptEntries {
             long startOffset) {
     }
 
+    /** The key suffix, in place of a worker id, of a job's {@link Handled} marker. */
+    static final String HANDLED = "~handled";
+
+    /**
+     * The latest delivery of a job that some worker took to a retry or a dead letter: which attempt, and the
+     * timestamp of its record.
+     */
+    record Handled(int attempt, long recordTimestampMs, String outcome) {
+    }
+
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Handled> handled = new ConcurrentHashMap<>();
 
     void accept(ConsumerRecord<String, byte[]> r) {
         int at = r.key() == null ? -1 : r.key().lastIndexOf(SEPARATOR);
         if (at <= 0) {
+            return;
+        }
+        if (r.key().endsWith(SEPARATOR + HANDLED)) {
+            acceptHandled(r.key().substring(0, at), r.value());
             return;
         }
         if (r.value() == null) {
@@ -49,6 +64,24 @@ final class AttemptEntries {
         } catch (Exception e) {
             LOG.debugf("unreadable attempts record %s: %s", r.key(), e.toString());
         }
+    }
+
+    private void acceptHandled(String jobId, byte[] value) {
+        if (value == null) {
+            handled.remove(jobId);
+            return;
+        }
+        try {
+            JsonNode node = JSON.readTree(value);
+            handled.put(jobId, new Handled(node.path("attempt").asInt(0), node.path("recordTimestamp").asLong(-1),
+                    node.path("outcome").asText("")));
+        } catch (Exception e) {
+            LOG.debugf("unreadable handled marker of %s: %s", jobId, e.toString());
+        }
+    }
+
+    Handled handled(String jobId) {
+        return handled.get(jobId);
     }
 
     Entry get(String key) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,7 +206,29 @@ public class AttemptLog {
         sendOwn(jobId, true);
     }
 
-    /** The job reached a terminal state: tombstones for every worker's key of jobId. */
+    /**
+     * Records that this delivery of jobId (its attempt and record timestamp) went to the retry topic or the dead
+     * letters, so that a redelivery of the same record after a rebalance is not handled a second time (a
+     * second retry or dead letter). Kept until the job completes or retention removes it; a replay is a new
+     * record and is handled.
+     */
+    public synchronized void handled(String jobId, Delivery delivery, String outcome) {
+        ObjectNode value = JSON.createObjectNode();
+        value.put("attempt", delivery.attemptNumber());
+        value.put("recordTimestamp", delivery.recordTimestampMs());
+        value.put("outcome", outcome);
+        records.send(jobId, key(jobId, AttemptEntries.HANDLED), value.toString().getBytes(StandardCharsets.UTF_8), true);
+    }
+
+    /** How this very delivery was handled before (a redelivery of a record already retried or dead-lettered). */
+    public Optional<String> handledBefore(String jobId, Delivery delivery) {
+        sync();
+        AttemptEntries.Handled h = view.handled(jobId);
+        return h != null && h.attempt() == delivery.attemptNumber() && h.recordTimestampMs() == delivery.recordTimestampMs()
+                && delivery.recordTimestampMs() > 0 ? Optional.of(h.outcome()) : Optional.empty();
+    }
+
+    /** The job reached a terminal state: tombstones for every worker's key of jobId, and its handled marker. */
     public synchronized void forget(String jobId) {
         running.remove(jobId);
         claims.remove(jobId);
@@ -214,6 +237,9 @@ public class AttemptLog {
             records.send(jobId, key(jobId, e.workerId()), null, true);
         }
         records.send(jobId, key(jobId, identity.id()), null, true);
+        if (view.handled(jobId) != null) {
+            records.send(jobId, key(jobId, AttemptEntries.HANDLED), null, true);
+        }
     }
 
     /** The partition of the attempts topic that holds every key of jobId (murmur2 of the jobId, as Kafka's default). */

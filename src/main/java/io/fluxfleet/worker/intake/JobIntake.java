@@ -20,6 +20,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 
@@ -149,6 +150,11 @@ public class JobIntake {
      * other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again. Otherwise it is confirmed
      * as an open start.
      */
+    /** How this delivery was handled before, if it is a redelivery of a record already retried or dead-lettered. */
+    public Optional<String> handledBefore(Job job) {
+        return attempts.handledBefore(job.jobId(), job.delivery());
+    }
+
     public void recordAttempt(Job job) throws InterruptedException {
         long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
         while (true) {

@@ -61,6 +61,9 @@ public class Outcomes {
     @Inject
     IntakeGate gate;
 
+    private static final String RETRYING = "retrying";
+    private static final String DEAD_LETTERED = "dead-lettered";
+
     /** A fresh render, stored. */
     public Outcome completed(Job job, Rendered rendered, JobEvent.Completed completed) {
         metrics.rendered(job.acceleration().wireName(), rendered.renderNanos(), rendered.result().steps(),
@@ -83,6 +86,17 @@ public class Outcomes {
         publishTerminal(earlier, job.jobId(), job.delivery(), 0, job.tenant());
         attempts.forget(job.jobId());
         return Outcome.COMPLETED;
+    }
+
+    /**
+     * A redelivery of a record that a worker already sent to the retry topic or the dead letters (its partition
+     * moved before the commit): acknowledged, nothing published again.
+     */
+    public Outcome handledBefore(Job job, String outcome) {
+        LOG.infof("job %s: attempt %d was already handled (%s) before this redelivery; acknowledged", job.jobId(),
+                job.attempt(), outcome);
+        metrics.duplicateDelivery();
+        return RETRYING.equals(outcome) ? Outcome.RETRYING : Outcome.FAILED;
     }
 
     /** A failed job: rejected or permanent to the DLQ, transient to the retry topic (or the DLQ when out of attempts). */
@@ -121,6 +135,7 @@ public class Outcomes {
                 List.of(), labels(job));
         retryTopics.sendRetry(job.jobId(), job.delivery().value(),
                 new RetryTopics.Retry(n + 1, first, notBefore, JobJson.toJson(errors)));
+        attempts.handled(job.jobId(), job.delivery(), RETRYING);
         LOG.infof("job %s: %s %s; attempt %d goes to the retry topic, not before %s", job.jobId(), code, message, n + 1,
                 notBefore);
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
@@ -138,6 +153,7 @@ public class Outcomes {
             // dead-lettered again at once instead of crashing cap more workers.
             attempts.forget(job.jobId());
         }
+        attempts.handled(job.jobId(), job.delivery(), DEAD_LETTERED);
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.FAILED;
     }
