@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Mutation checks: deleting the fluxfleet-heartbeats KafkaTopic from k8s/base fails
  * {@link #everyTopicTheApplicationNamesIsDeclared} (and so does removing fluxfleet.console.replays from the
  * component); giving fluxfleet.gateway.webhooks.dlq 8 partitions fails {@link #theFoldsInputsAreCoPartitioned};
- * a webhooks retention of 24 h fails {@link #webhookDeliveriesOutliveTheirRetries}; dropping the component's
- * topics from the dev overlay's single-broker patch (a target by name) fails {@link #topicsFitTheBrokers};
+ * a webhooks retention of 24 h fails {@link #webhookDeliveriesOutliveTheirRetries}; narrowing the dev overlay's
+ * single-broker patch to the topic fluxfleet-jobs (target by name) fails {@link #topicsFitTheBrokers};
  * unsetting FLUXFLEET_GATEWAY_STATE_REPLICATION_FACTOR in prod fails {@link #topicsTheGatewayCreatesFitTheBrokers}.
  */
 class GatewayTopicsTest {
