@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * component); giving fluxfleet.gateway.webhooks.dlq 8 partitions fails {@link #theFoldsInputsAreCoPartitioned};
  * a webhooks retention of 24 h fails {@link #webhookDeliveriesOutliveTheirRetries}; narrowing the dev overlay's
  * single-broker patch to the topic fluxfleet-jobs (target by name) fails {@link #topicsFitTheBrokers};
- * unsetting FLUXFLEET_GATEWAY_STATE_REPLICATION_FACTOR in prod fails {@link #topicsTheGatewayCreatesFitTheBrokers}.
+ * unsetting FLUXFLEET_GATEWAY_STATE_REPLICATION_FACTOR in prod fails {@link #topicsTheGatewayCreatesFitTheBrokers};
+ * making {@link AppTopics#namesATopic} skip the {@code Topics} groups fails {@link #theTopicListComesFromTheConfigMappings}.
  */
 class GatewayTopicsTest {
 
