@@ -135,6 +135,10 @@ public class RenderOrchestrator {
                     intake.recordAttempt(job);
                     try {
                         return renderOrAnswer(job);
+                    } catch (JobFailure failure) {
+                        // The outcome (retry record, dead letter, handled marker) is written while this start's
+                        // lease still holds, so a worker waiting on the lease finds the marker when it ends.
+                        return outcomes.failed(delivery, job, failure);
                     } finally {
                         intake.attemptEnded(job);
                     }
