@@ -91,6 +91,9 @@ public class AttemptLog {
         if (topic != null) {
             topic.close();
         }
+        if (records != null) {
+            records.close();
+        }
     }
 
     /** True once the view has read the whole topic as it was at startup. */

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +28,11 @@ final class AttemptRecords {
     private final String topic;
     private final Duration publishTimeout;
     private volatile int partitions;
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fluxfleet-attempt-records");
+        t.setDaemon(true);
+        return t;
+    });
 
     AttemptRecords(KafkaClients kafka, String topic, Duration publishTimeout) {
         this.kafka = kafka;
@@ -39,28 +46,50 @@ final class AttemptRecords {
     }
 
     /**
-     * Sends one record; never throws: a failure (no metadata, producer closed) is a failed future. With
-     * {@code background} nobody waits for it (an ended start, a renewal, a withdrawn claim: the caller, often a
-     * render thread, must not wait for the broker, and a later record of the same key supersedes this one), so
-     * a failure is logged here.
+     * Sends one record; never blocks and never throws: a failure (no metadata, producer closed) is a failed
+     * future. Every record goes through one sender thread, in the order of the calls, so that the records of a
+     * key land in the order their states were taken, and so that no caller (a render thread, or one holding
+     * {@link AttemptLog}'s lock) waits while the producer blocks for metadata (up to max.block.ms when the
+     * broker is away). With {@code background} nobody waits for the record (an ended start, a renewal, a
+     * withdrawn claim: a later record of the same key supersedes it), so a failure is logged here.
      */
     Future<RecordMetadata> send(String jobId, String key, byte[] value, boolean background) {
+        CompletableFuture<RecordMetadata> landed = new CompletableFuture<>();
+        if (background) {
+            landed.whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.warnf("attempts record of %s: %s", jobId, failure.toString());
+                }
+            });
+        }
+        try {
+            sender.execute(() -> sendNow(jobId, key, value, landed));
+        } catch (RuntimeException e) { // closed
+            landed.completeExceptionally(e);
+        }
+        return landed;
+    }
+
+    private void sendNow(String jobId, String key, byte[] value, CompletableFuture<RecordMetadata> landed) {
         try {
             if (partitions <= 0) {
                 partitions = kafka.producer().partitionsFor(topic).size();
             }
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, partitionOf(jobId, partitions), key, value);
-            return kafka.producer().send(record, (landed, failure) -> {
-                if (failure != null && background) {
-                    LOG.warnf("attempts record of %s: %s", jobId, failure.toString());
-                }
-            });
+            kafka.producer().send(new ProducerRecord<>(topic, partitionOf(jobId, partitions), key, value),
+                    (metadata, failure) -> {
+                        if (failure != null) {
+                            landed.completeExceptionally(failure);
+                        } else {
+                            landed.complete(metadata);
+                        }
+                    });
         } catch (RuntimeException e) {
-            if (background) {
-                LOG.warnf("attempts record of %s: %s", jobId, e.toString());
-            }
-            return CompletableFuture.failedFuture(e);
+            landed.completeExceptionally(e);
         }
+    }
+
+    void close() {
+        sender.shutdownNow();
     }
 
     /**
