@@ -75,7 +75,7 @@ public class EarlierResults {
         }
     }
 
-    private static Sidecar read(Job job, JsonNode s) throws Exception {
+    static Sidecar read(Job job, JsonNode s) throws Exception {
         List<Long> perStage = new ArrayList<>();
         s.path("tokenEvaluationsPerStage").forEach(n -> perStage.add(n.asLong()));
         return new Sidecar(s.path("version").asInt(Sidecar.VERSION), job.jobId(), job.bucket(),
