@@ -182,6 +182,20 @@ public final class ModelCatalog {
         return entries.values().stream().filter(e -> e.topic().equals(topic)).findFirst();
     }
 
+    /**
+     * The model the pool of {@code poolTopic} serves, given the kind of the checkpoint it opened: the
+     * catalog entry of that topic, or (no entry, no catalog) dev or schnell as the checkpoint is.
+     * Throws IllegalArgumentException when the entry says another kind than the checkpoint is.
+     */
+    public ModelDefinition modelOfPool(String poolTopic, ModelKind checkpointKind) {
+        ModelDefinition model = entryForTopic(poolTopic).map(Entry::model).orElse(ModelDefinition.builtIn(checkpointKind));
+        if (model.kind() != checkpointKind) {
+            throw new IllegalArgumentException("the model catalog says model " + model.name() + " is of kind "
+                    + model.kind().wireName() + " but its checkpoint is FLUX.1-" + checkpointKind.wireName());
+        }
+        return model;
+    }
+
     public Collection<Entry> entries() {
         return entries.values();
     }

@@ -60,6 +60,22 @@ class ModelCatalogTest {
         assertEquals(Optional.empty(), catalog.entry("pro"));
     }
 
+    /**
+     * A worker serves its pool's entry, whose kind must be the checkpoint's; without a catalog, dev or schnell.
+     * Mutation check: with the kind comparison in modelOfPool removed, a schnell checkpoint was served as
+     * dev-anime and the test failed.
+     */
+    @Test
+    void aPoolServesItsEntryWhoseKindMustBeTheCheckpoints() {
+        ModelCatalog catalog = ModelCatalog.parse("models: {dev-anime: {kind: dev}}", PREFIX);
+        assertEquals("dev-anime", catalog.modelOfPool(PREFIX + ".dev-anime", ModelKind.DEV).name());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> catalog.modelOfPool(PREFIX + ".dev-anime", ModelKind.SCHNELL));
+        assertTrue(e.getMessage().contains("model dev-anime is of kind dev but its checkpoint is FLUX.1-schnell"),
+                e.getMessage());
+        assertEquals(ModelDefinition.builtIn(ModelKind.SCHNELL), ModelCatalog.NONE.modelOfPool(PREFIX, ModelKind.SCHNELL));
+    }
+
     @Test
     void noCatalogKnowsDevAndSchnell() {
         assertTrue(ModelCatalog.NONE.isEmpty());

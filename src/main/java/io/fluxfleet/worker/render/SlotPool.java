@@ -9,7 +9,6 @@ import io.fluxfleet.sampling.SamplingTrace;
 import io.fluxfleet.job.ModelDefinition;
 import io.fluxfleet.job.ModelKind;
 import io.fluxfleet.routing.JobTopics;
-import io.fluxfleet.routing.ModelCatalog;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
 import io.quarkus.runtime.ShutdownEvent;
@@ -133,13 +132,7 @@ public class SlotPool {
     /** Throws IllegalArgumentException when the catalog says the pool's model is of another kind than the checkpoint. */
     private ModelDefinition servedBy(FluxModelDirectory dir) {
         ModelKind kind = dir.variant() == FluxModelDirectory.Variant.DEV ? ModelKind.DEV : ModelKind.SCHNELL;
-        ModelDefinition definition = topics.catalog().entryForTopic(config.pool().topic()).map(ModelCatalog.Entry::model)
-                .orElse(ModelDefinition.builtIn(kind));
-        if (definition.kind() != kind) {
-            throw new IllegalArgumentException("the model catalog says model " + definition.name() + " is of kind "
-                    + definition.kind().wireName() + " but the checkpoint is FLUX.1-" + kind.wireName());
-        }
-        return definition;
+        return topics.catalog().modelOfPool(config.pool().topic(), kind);
     }
 
     public FluxModelDirectory model() {
