@@ -2,7 +2,7 @@ package io.fluxfleet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fluxfleet.job.JobRequest;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.KnownModels;
 import io.fluxfleet.routing.JobTopics;
 import io.fluxfleet.routing.LaneBounds;
 import io.fluxfleet.routing.ModelCatalog;
@@ -30,12 +30,12 @@ final class LaneOptions {
     String topicOf(JsonNode request, String jobsTopic) throws IOException {
         ModelCatalog models = catalog == null ? ModelCatalog.NONE : ModelCatalog.load(catalog, jobsTopic);
         JobTopics topics = new JobTopics(jobsTopic, models, new LaneBounds(highFrom, lowUpTo));
-        String name = request.path("model").asText(Model.DEV.wireName());
+        String name = request.path("model").asText(KnownModels.DEFAULT_NAME);
         int priority = request.path("priority").asInt(JobRequest.DEFAULT_PRIORITY);
-        if (Model.parse(name).isEmpty()) {
+        if (!KnownModels.isValidName(name)) {
             return topics.bounds().laneOf(priority).topicOf(jobsTopic); // not a model: the fleet rejects it, with its code
         }
-        return topics.topicFor(Model.parse(name).get(), priority).orElseThrow(() ->
+        return topics.topicFor(name, priority).orElseThrow(() ->
                 new IllegalArgumentException("no pool of the catalog " + catalog + " serves model '" + name + "'"));
     }
 }

@@ -76,7 +76,7 @@ final class SubmitCommand implements Callable<Integer> {
         @Option(names = "--guidance")
         Double guidance;
 
-        @Option(names = "--model", description = "dev or schnell")
+        @Option(names = "--model", description = "the model's name: dev, schnell or a name in the fleet's catalog")
         String model;
 
         @Option(names = "--priority", description = "0-9 (default 5): 7-9 go to the high lane, 0-2 to the low lane")

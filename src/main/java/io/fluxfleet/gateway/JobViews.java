@@ -35,7 +35,7 @@ public class JobViews {
             result = new JobEvent.Completed(result.version(), result.jobId(), result.workerId(), result.attempt(),
                     result.timestamp(), result.device(), result.bucket(), result.key(), result.sidecarKey(),
                     result.contentType(), result.bytes(), result.sha256(), result.width(), result.height(), result.seed(),
-                    result.model(), result.acceleration(), result.steps(), result.timings(), result.tokenEvaluations(),
+                    result.model(), result.modelKind(), result.acceleration(), result.steps(), result.timings(), result.tokenEvaluations(),
                     result.tokenEvaluationsPerStage(), result.flopsSavedFraction(), result.labels(), url, expires,
                     result.loras());
         }

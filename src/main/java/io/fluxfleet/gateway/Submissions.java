@@ -86,7 +86,7 @@ public class Submissions {
                 .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
                         + fleet.defaultAcceleration() + "' is not a preset"));
         intake = new TenantIntake(tenants, TenantSetup.fleetLimits(fleet), fleet.lora().toValidatorLimits(),
-                fleetDefault);
+                fleetDefault).withModels(routing.catalog().models());
     }
 
     public Outcome submit(Tenant tenant, byte[] body) {
@@ -127,7 +127,7 @@ public class Submissions {
                     + " jobs in flight, the most allowed; retry when some finish", java.time.Duration.ofSeconds(5));
         }
         String topic = routing.topicFor(request.model(), request.priority()).orElseThrow(() -> new ApiException(400,
-                "UNKNOWN_MODEL", "no pool of this fleet serves model '" + request.model().wireName() + "'"));
+                "UNKNOWN_MODEL", "no pool of this fleet serves model '" + request.model() + "'"));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, request.jobId(), normalised);
         new Submission(sha, webhook).writeTo(record.headers());
         var ack = producer.sendAndAwait(record);

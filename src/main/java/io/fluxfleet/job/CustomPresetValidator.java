@@ -71,7 +71,7 @@ final class CustomPresetValidator {
         for (Iterator<String> names = custom.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!known.contains(name)) {
-                String hint = JobValidator.closest(name, known);
+                String hint = FieldReader.closest(name, known);
                 problems.add(ErrorCode.UNKNOWN_FIELD, "custom." + name, "unknown field 'custom." + name + "' for the "
                         + sampler + " sampler" + (hint == null ? "" : "; did you mean 'custom." + hint + "'?"));
             }

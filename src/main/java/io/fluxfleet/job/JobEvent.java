@@ -126,6 +126,8 @@ public sealed interface JobEvent {
     /**
      * The image and its sidecar are in storage.
      *
+     * @param model                    the model's name, as the job named it (dev, schnell or a catalog model)
+     * @param modelKind                the FLUX.1 variant that model is; null in events from before model catalogs
      * @param steps                    model calls made
      * @param tokenEvaluations         image tokens sent through the transformer, all steps together
      * @param tokenEvaluationsPerStage the same per sampler stage (one entry for acceleration none)
@@ -151,7 +153,8 @@ public sealed interface JobEvent {
             int width,
             int height,
             long seed,
-            Model model,
+            String model,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ModelKind modelKind,
             Acceleration acceleration,
             int steps,
             Timings timings,
@@ -181,7 +184,9 @@ public sealed interface JobEvent {
             if (width < JobValidator.MIN_SIDE || height < JobValidator.MIN_SIDE || steps < 1 || seed < 0) {
                 throw new IllegalArgumentException("width, height, steps and seed must be set");
             }
-            Objects.requireNonNull(model, "model");
+            if (!KnownModels.isValidName(model)) {
+                throw new IllegalArgumentException("model must be a model name: " + model);
+            }
             Objects.requireNonNull(acceleration, "acceleration");
             Objects.requireNonNull(timings, "timings");
             Envelope.nonNegative(tokenEvaluations, "tokenEvaluations");

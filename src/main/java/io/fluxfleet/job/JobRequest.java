@@ -13,7 +13,7 @@ import java.util.Objects;
  * structural invariants, the configurable limits are the validator's job.
  *
  * <p>Components annotated {@code @JsonInclude(NON_NULL)} are optional: null means "not given"
- * (guidance for schnell, a worker-chosen seed, the fleet's default acceleration, the fleet's
+ * (guidance for a schnell-kind model, a worker-chosen seed, the fleet's default acceleration, the fleet's
  * default bucket) and is left out of the JSON.
  *
  * @param version     contract version, always {@link #VERSION}; optional on the wire
@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param steps       model calls for acceleration none (and custom presets that read it); the
  *                    JiT/RALU presets fix their own schedule
  * @param seed        null: the worker picks one and reports it in the completed event
+ * @param model       the model's name: dev, schnell or a fleet catalog's model ({@link KnownModels})
  * @param acceleration null: the fleet's configured default ({@link Acceleration#FLEET_DEFAULT})
  * @param custom      preset parameters, present exactly when acceleration is custom; validated by the sampler
  * @param priority    0 (lowest) to 9 (highest)
@@ -40,7 +41,7 @@ public record JobRequest(
         int steps,
         @JsonInclude(JsonInclude.Include.NON_NULL) Double guidance,
         @JsonInclude(JsonInclude.Include.NON_NULL) Long seed,
-        Model model,
+        String model,
         @JsonInclude(JsonInclude.Include.NON_NULL) Acceleration acceleration,
         @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode custom,
         Output output,
@@ -78,7 +79,9 @@ public record JobRequest(
         if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
             throw new IllegalArgumentException("priority must be 0-9");
         }
-        Objects.requireNonNull(model, "model");
+        if (!KnownModels.isValidName(model)) {
+            throw new IllegalArgumentException("model must be " + KnownModels.NAME_RULE + ": " + model);
+        }
         Objects.requireNonNull(output, "output");
         // JsonNode is mutable; a copy keeps the record a value.
         custom = custom == null ? null : custom.deepCopy();
@@ -97,7 +100,7 @@ public record JobRequest(
 
     /** Without a text length, trace or adapters (the model's default length, no trace, no LoRA). */
     public JobRequest(int version, String jobId, String prompt, int width, int height, int steps, Double guidance,
-            Long seed, Model model, Acceleration acceleration, JsonNode custom, Output output, int priority,
+            Long seed, String model, Acceleration acceleration, JsonNode custom, Output output, int priority,
             String tenant, Instant deadline, Map<String, String> labels) {
         this(version, jobId, prompt, width, height, steps, guidance, seed, model, acceleration, custom, output,
                 priority, tenant, deadline, labels, null, null, List.of());

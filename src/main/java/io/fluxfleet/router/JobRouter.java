@@ -60,8 +60,8 @@ public class JobRouter {
             throw new IllegalStateException("the router needs a model catalog (fluxfleet.catalog.file): without one"
                     + " every job's pool is the common topic " + topics.common() + " it reads");
         }
-        decider = new RouteDecider(new JobValidator(TenantSetup.fleetLimits(config), config.lora().toValidatorLimits()),
-                topics);
+        decider = new RouteDecider(new JobValidator(TenantSetup.fleetLimits(config), config.lora().toValidatorLimits())
+                .withModels(topics.catalog().models()), topics);
     }
 
     @Incoming("routed-jobs")

@@ -6,6 +6,7 @@ import io.fluxfleet.job.JobValidator;
 import io.fluxfleet.job.ValidationError;
 import io.fluxfleet.job.ValidationResult;
 import io.fluxfleet.routing.JobTopics;
+import io.fluxfleet.routing.ModelCatalog;
 import io.fluxfleet.worker.JobFailure;
 import java.util.List;
 
@@ -34,11 +35,11 @@ final class RouteDecider {
                 .<Route>map(topic -> new Route.Forward(request.jobId(), topic))
                 .orElseGet(() -> new Route.Reject(JobFailure.rejected(new ValidationResult.Invalid(request.jobId(),
                         request.labels(), List.of(new ValidationError(ErrorCode.UNKNOWN_MODEL, "model",
-                                "no pool of this fleet serves model '" + request.model().wireName() + "' (it serves "
+                                "no pool of this fleet serves model '" + request.model() + "' (it serves "
                                         + servedModels() + ")"))))));
     }
 
     private List<String> servedModels() {
-        return topics.catalog().entries().stream().map(e -> e.model().wireName()).toList();
+        return topics.catalog().entries().stream().map(ModelCatalog.Entry::name).toList();
     }
 }

@@ -1,6 +1,5 @@
 package io.fluxfleet.routing;
 
-import io.fluxfleet.job.Model;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,16 +42,16 @@ public final class JobTopics {
         return !catalog.isEmpty();
     }
 
-    /** The base topic of the pool that serves this model; empty when no pool serves it. */
-    public Optional<String> poolTopic(Model model) {
+    /** The base topic of the pool that serves the model of this name; empty when no pool serves it. */
+    public Optional<String> poolTopic(String model) {
         if (!routesByModel()) {
             return Optional.of(common);
         }
         return catalog.entry(model).map(ModelCatalog.Entry::topic);
     }
 
-    /** The topic a job for this model and priority goes to; empty when no pool serves the model. */
-    public Optional<String> topicFor(Model model, int priority) {
+    /** The topic a job for this model (by name) and priority goes to; empty when no pool serves the model. */
+    public Optional<String> topicFor(String model, int priority) {
         Lane lane = bounds.laneOf(priority);
         return poolTopic(model).map(lane::topicOf);
     }
@@ -84,7 +83,7 @@ public final class JobTopics {
         }
         for (ModelCatalog.Entry e : catalog.entries()) {
             for (String lane : lanes(e.topic())) {
-                claim(owners, lane, "a lane of model " + e.model().wireName() + "'s pool " + e.topic());
+                claim(owners, lane, "a lane of model " + e.name() + "'s pool " + e.topic());
             }
         }
     }

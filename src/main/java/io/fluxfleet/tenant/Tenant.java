@@ -2,7 +2,7 @@ package io.fluxfleet.tenant;
 
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobValidator;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.KnownModels;
 import io.fluxfleet.job.SafeNames;
 import java.time.Duration;
 import java.util.Arrays;
@@ -21,7 +21,7 @@ import java.util.Set;
  * @param buckets          buckets a job may name; empty: only the fleet's default bucket
  * @param keyPrefixes      prefixes (and their sub-prefixes) a job's objects may lie under; never empty
  * @param defaultKeyPrefix the prefix of a job that names none; one of {@code keyPrefixes}
- * @param models           models the tenant may use
+ * @param models           names of the models the tenant may use; empty: every model of the fleet
  * @param presets          acceleration presets the tenant may use ({@code custom} included or not)
  * @param limits           the tenant's request limits, each at most the fleet's
  * @param presign          whether completed events carry a presigned URL, and its expiry
@@ -33,7 +33,7 @@ public record Tenant(
         Set<String> buckets,
         Set<String> keyPrefixes,
         String defaultKeyPrefix,
-        Set<Model> models,
+        Set<String> models,
         Set<Acceleration> presets,
         Limits limits,
         Presign presign,
@@ -65,8 +65,14 @@ public record Tenant(
         }
         models = Set.copyOf(Objects.requireNonNull(models, "models"));
         presets = Set.copyOf(Objects.requireNonNull(presets, "presets"));
-        if (models.isEmpty() || presets.isEmpty()) {
-            throw new IllegalArgumentException("tenant " + id + ": models and presets must not be empty");
+        for (String model : models) {
+            if (!KnownModels.isValidName(model)) {
+                throw new IllegalArgumentException("tenant " + id + ": '" + model + "' is not a model name ("
+                        + KnownModels.NAME_RULE + ")");
+            }
+        }
+        if (presets.isEmpty()) {
+            throw new IllegalArgumentException("tenant " + id + ": presets must not be empty");
         }
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(presign, "presign");
@@ -92,7 +98,7 @@ public record Tenant(
      */
     public static Tenant withDefaults(String id, JobValidator.Limits fleet) {
         String prefix = defaultPrefixFor(id);
-        return new Tenant(id, Set.of(), Set.of(prefix), prefix, EnumSet.allOf(Model.class),
+        return new Tenant(id, Set.of(), Set.of(prefix), prefix, Set.of(),
                 EnumSet.allOf(Acceleration.class), Limits.of(fleet), Presign.OFF, Optional.empty(), Set.of());
     }
 
@@ -149,8 +155,8 @@ public record Tenant(
                 && keyPrefixes.stream().anyMatch(p -> objectKey.startsWith(p + "/"));
     }
 
-    public boolean allowsModel(Model model) {
-        return models.contains(model);
+    public boolean allowsModel(String model) {
+        return models.isEmpty() || models.contains(model);
     }
 
     public boolean allowsPreset(Acceleration preset) {

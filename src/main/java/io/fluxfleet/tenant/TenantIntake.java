@@ -4,6 +4,7 @@ import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
+import io.fluxfleet.job.KnownModels;
 import io.fluxfleet.job.LoraSources;
 import io.fluxfleet.job.ValidationError;
 import io.fluxfleet.job.ValidationResult;
@@ -27,6 +28,7 @@ public final class TenantIntake {
     private final JobValidator.Limits fleet;
     private final JobValidator.LoraLimits loraLimits;
     private final Acceleration fleetDefault;
+    private final KnownModels models;
     private final Map<String, JobValidator> validators = new ConcurrentHashMap<>();
 
     public TenantIntake(TenantDirectory directory, JobValidator.Limits fleet, Acceleration fleetDefault) {
@@ -35,10 +37,25 @@ public final class TenantIntake {
 
     public TenantIntake(TenantDirectory directory, JobValidator.Limits fleet, JobValidator.LoraLimits loraLimits,
                         Acceleration fleetDefault) {
+        this(directory, fleet, loraLimits, fleetDefault, KnownModels.BUILT_IN);
+    }
+
+    private TenantIntake(TenantDirectory directory, JobValidator.Limits fleet, JobValidator.LoraLimits loraLimits,
+                         Acceleration fleetDefault, KnownModels models) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.fleet = Objects.requireNonNull(fleet, "fleet");
         this.loraLimits = Objects.requireNonNull(loraLimits, "loraLimits");
         this.fleetDefault = Objects.requireNonNull(fleetDefault, "fleetDefault");
+        this.models = Objects.requireNonNull(models, "models");
+    }
+
+    /** This intake for a fleet whose models are {@code models} (its catalog's), see {@link JobValidator#withModels}. */
+    public TenantIntake withModels(KnownModels models) {
+        return new TenantIntake(directory, fleet, loraLimits, fleetDefault, models);
+    }
+
+    public KnownModels models() {
+        return models;
     }
 
     public TenantDirectory directory() {
@@ -58,15 +75,15 @@ public final class TenantIntake {
         }
         Tenant tenant = resolved.get();
         ValidationResult result = validators.computeIfAbsent(tenant.id(), id -> new JobValidator(
-                tenant.validatorLimits(fleet), new JobValidator.Scope(id, tenant.defaultKeyPrefix()), loraLimits))
-                .validate(rawValue);
+                tenant.validatorLimits(fleet), new JobValidator.Scope(id, tenant.defaultKeyPrefix()), loraLimits)
+                .withModels(models)).validate(rawValue);
         if (!(result instanceof ValidationResult.Valid valid)) {
             return result;
         }
         JobRequest request = valid.request();
         if (!tenant.allowsModel(request.model())) {
-            return notAllowed(request, "model", "tenant " + tenant.id() + " may not use model " + request.model().wireName()
-                    + "; allowed: " + tenant.models().stream().map(m -> m.wireName()).sorted().toList());
+            return notAllowed(request, "model", "tenant " + tenant.id() + " may not use model " + request.model()
+                    + "; allowed: " + tenant.models().stream().sorted().toList());
         }
         Acceleration preset = request.effectiveAcceleration(fleetDefault);
         if (!tenant.allowsPreset(preset)) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobValidator;
-import io.fluxfleet.job.Model;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -105,7 +104,7 @@ final class TenantsFile {
                 strings(node, "buckets", where).orElse(Set.of()),
                 keyPrefixes,
                 defaultKeyPrefix,
-                enums(node, "models", where, Model.class, w -> Model.parse(w).orElse(null)),
+                models(node, where),
                 enums(node, "presets", where, Acceleration.class, w -> Acceleration.parse(w).orElse(null)),
                 limits,
                 presign,
@@ -153,6 +152,19 @@ final class TenantsFile {
             out.add(item.textValue());
         }
         return Optional.of(out);
+    }
+
+    /**
+     * Model names; absent: every model of the fleet. The fleet's catalog is not read here: a name no pool
+     * serves is refused per job (UNKNOWN_MODEL) like any other.
+     */
+    private static Set<String> models(JsonNode node, String where) {
+        Optional<Set<String>> names = strings(node, "models", where);
+        if (names.isPresent() && names.get().isEmpty()) {
+            throw new IllegalArgumentException(where + "models: name at least one model, or leave models out for every"
+                    + " model of the fleet");
+        }
+        return names.orElse(Set.of());
     }
 
     private static <E extends Enum<E>> Set<E> enums(JsonNode node, String name, String where, Class<E> type,

@@ -30,7 +30,8 @@ public final class FleetHealth {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("fluxfleet-model").status(pool.allReady());
         if (pool.model() != null) {
             builder.withData("model", pool.model().root().toString())
-                    .withData("variant", pool.served().wireName());
+                    .withData("variant", pool.served().kind().wireName())
+                    .withData("modelName", pool.served().name());
         }
         if (pool.modelError() != null) {
             builder.withData("error", pool.modelError());

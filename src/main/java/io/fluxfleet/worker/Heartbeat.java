@@ -2,7 +2,7 @@ package io.fluxfleet.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.JobJson;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelDefinition;
 import io.fluxfleet.worker.render.Slot;
 import io.fluxfleet.worker.render.SlotPool;
 import io.quarkus.runtime.ShutdownEvent;
@@ -113,11 +113,11 @@ public class Heartbeat {
     /** The beat as it stands now. */
     public Beat current(boolean stopping) {
         List<SlotBeat> slots = pool.slots().stream().map(Heartbeat::slotBeat).toList();
-        Model model = pool.served();
+        ModelDefinition model = pool.served();
         String lastError = Optional.ofNullable(pool.modelError()).orElseGet(() -> pool.slots().stream()
                 .map(Slot::error).filter(e -> e != null).reduce((a, b) -> b).orElse(null));
         return new Beat(identity.id(), version, Instant.now(), config.interval().toMillis(), stopping,
-                slots.isEmpty() ? null : slots.get(0).device(), model == null ? null : model.name().toLowerCase(),
+                slots.isEmpty() ? null : slots.get(0).device(), model == null ? null : model.name(),
                 slots, slots.stream().mapToLong(SlotBeat::jobsDone).sum(), lastError);
     }
 

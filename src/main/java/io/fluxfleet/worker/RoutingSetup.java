@@ -44,12 +44,11 @@ public class RoutingSetup {
             }
             return;
         }
-        ModelCatalog.Entry entry = topics.catalog().entries().stream().filter(e -> e.topic().equals(pool)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("fluxfleet.pool.topic " + pool + " is no model's topic in"
-                        + " the catalog " + topics.catalog().entries().stream().map(e -> e.model().wireName() + "="
+        ModelCatalog.Entry entry = topics.catalog().entryForTopic(pool).orElseThrow(() -> new IllegalStateException("fluxfleet.pool.topic " + pool + " is no model's topic in"
+                        + " the catalog " + topics.catalog().entries().stream().map(e -> e.name() + "="
                         + e.topic()).toList() + ": set FLUXFLEET_POOL_TOPIC to the topic of the model this pool serves"));
         entry.dir().filter(dir -> !dir.equals(config.modelDir())).ifPresent(dir -> {
-            throw new IllegalStateException("pool " + pool + " serves model " + entry.model().wireName() + " from "
+            throw new IllegalStateException("pool " + pool + " serves model " + entry.name() + " from "
                     + dir + " (model catalog) but fluxfleet.model-dir is " + config.modelDir());
         });
     }

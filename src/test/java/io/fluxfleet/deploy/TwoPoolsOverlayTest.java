@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fluxfleet.job.Model;
 import io.fluxfleet.routing.JobTopics;
 import io.fluxfleet.routing.Lane;
 import io.fluxfleet.routing.LaneBounds;
@@ -28,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class TwoPoolsOverlayTest {
 
     private static final String OVERLAY = "two-pools";
-    private static final Map<Model, String> POOLS = Map.of(Model.DEV, "fluxfleet-worker",
-            Model.SCHNELL, "fluxfleet-worker-schnell");
+    private static final Map<String, String> POOLS = Map.of("dev", "fluxfleet-worker",
+            "schnell", "fluxfleet-worker-schnell");
     private static final Map<String, Lane> LANE_CHANNELS = Map.of("jobs-high", Lane.HIGH, "jobs", Lane.NORMAL,
             "jobs-low", Lane.LOW);
 
@@ -45,7 +44,7 @@ class TwoPoolsOverlayTest {
     @Test
     void eachPoolConsumesItsCatalogModelsLanesAndScalesOnTheirTotalLag() {
         Set<String> groupsSeen = new HashSet<>();
-        for (Map.Entry<Model, String> pool : POOLS.entrySet()) {
+        for (Map.Entry<String, String> pool : POOLS.entrySet()) {
             ModelCatalog.Entry entry = catalog.entry(pool.getKey()).orElseThrow();
             JsonNode deployment = r.require("Deployment", pool.getValue());
             WorkerConfig config = WorkerConfig.of(r, deployment, Rendered.WORKER_CONTAINER);
@@ -88,8 +87,8 @@ class TwoPoolsOverlayTest {
     /** Mutation check: with the dev pool's gpu.product line removed from dev-pool.yaml the test failed. */
     @Test
     void devRunsOnLargerGpusThanSchnell() {
-        JsonNode dev = Rendered.podSpec(r.require("Deployment", POOLS.get(Model.DEV)));
-        JsonNode schnell = Rendered.podSpec(r.require("Deployment", POOLS.get(Model.SCHNELL)));
+        JsonNode dev = Rendered.podSpec(r.require("Deployment", POOLS.get("dev")));
+        JsonNode schnell = Rendered.podSpec(r.require("Deployment", POOLS.get("schnell")));
         String devGpu = dev.path("nodeSelector").path("nvidia.com/gpu.product").asText("");
         String schnellGpu = schnell.path("nodeSelector").path("nvidia.com/gpu.product").asText("");
         assertTrue(!devGpu.isEmpty() && !schnellGpu.isEmpty(), "each pool selects its GPU product: " + devGpu + ", " + schnellGpu);

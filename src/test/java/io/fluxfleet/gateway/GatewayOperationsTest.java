@@ -64,6 +64,20 @@ class GatewayOperationsTest {
         client(GatewayTestProfile.ACME_KEY).cancel(acmeJob);
     }
 
+    // Mutation checked: with ModelFieldsCheck reporting an unknown name as INVALID_FIELD instead of
+    // UNKNOWN_MODEL, the answer's code was INVALID_FIELD and this test failed.
+    @Test
+    void aModelTheFleetDoesNotKnowIs400UnknownModelAtSubmit() throws Exception {
+        GatewayClient acme = client(GatewayTestProfile.ACME_KEY);
+        GatewayClient.Answer answer = acme.submit(GatewayEndToEndTest.job("gw-model-" + UUID.randomUUID(),
+                ", \"model\": \"dev-anime\""));
+        assertEquals(400, answer.status(), String.valueOf(answer.body()));
+        assertEquals("UNKNOWN_MODEL", answer.body().path("code").asText(), answer.body().toString());
+        assertEquals("model", answer.body().path("errors").path(0).path("field").asText(), answer.body().toString());
+        assertTrue(answer.body().path("errors").path(0).path("message").asText().contains("dev, schnell"),
+                "names the models this fleet knows (no catalog: dev and schnell): " + answer.body());
+    }
+
     // Mutation checked: not calling stream.keepAlive in JobsResource.events left the idle stream without a
     // single comment line and this test failed.
     @Test

@@ -4,7 +4,7 @@ import io.fluxfleet.devstack.LocalStack;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +120,7 @@ class GatewayStateFootprintBenchmark {
                         0.42, 60_000, 1500));
                 send(producer, new JobEvent.Completed(JobEvent.VERSION, jobId, "worker-7", 1, t.plusSeconds(4), "cuda:0",
                         "fluxfleet-renders", "renders/" + tenant + "/" + jobId + ".png", "renders/" + tenant + "/" + jobId
-                        + ".json", "image/png", 1_400_000, "ab".repeat(32), 1024, 1024, i, Model.DEV, Acceleration.JIT_4X,
+                        + ".json", "image/png", 1_400_000, "ab".repeat(32), 1024, 1024, i, "dev", ModelKind.DEV, Acceleration.JIT_4X,
                         28, new JobEvent.Timings(900, 40, 2800, 150, 60, 120, 4100), 120_000, List.of(40_000L, 80_000L),
                         0.55, Map.of("app", "shop", "user", "u-" + (i % 1000)), null, null, List.of()));
                 records += 4;

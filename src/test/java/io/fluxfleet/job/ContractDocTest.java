@@ -77,7 +77,7 @@ class ContractDocTest {
         for (Acceleration preset : Acceleration.values()) {
             assertTrue(doc.contains("`" + preset.wireName() + "`"), preset.wireName());
         }
-        for (Model model : Model.values()) {
+        for (ModelKind model : ModelKind.values()) {
             assertTrue(doc.contains("`" + model.wireName() + "`"), model.wireName());
         }
     }

@@ -79,14 +79,40 @@ class JobEventJsonTest {
     void completedFieldNames() throws Exception {
         JsonNode json = tree(Samples.completed());
         assertEquals(List.of("type", "version", "jobId", "workerId", "attempt", "timestamp", "device", "bucket", "key",
-                "sidecarKey", "contentType", "bytes", "sha256", "width", "height", "seed", "model", "acceleration", "steps",
-                "timings", "tokenEvaluations", "tokenEvaluationsPerStage", "flopsSavedFraction", "labels", "presignedUrl",
+                "sidecarKey", "contentType", "bytes", "sha256", "width", "height", "seed", "model", "modelKind", "acceleration",
+                "steps", "timings", "tokenEvaluations", "tokenEvaluationsPerStage", "flopsSavedFraction", "labels", "presignedUrl",
                 "presignedUrlExpiresAt", "loras"), fieldNames(json));
         assertEquals(List.of("queueWaitMs", "textEncodeMs", "denoiseMs", "decodeMs", "encodeMs", "uploadMs", "totalMs"),
                 fieldNames(json.get("timings")));
         assertEquals("dev", json.get("model").textValue());
+        assertEquals("dev", json.get("modelKind").textValue());
         assertEquals("jit-4x", json.get("acceleration").textValue());
         assertEquals("2030-01-01T13:00:20Z", json.get("presignedUrlExpiresAt").textValue());
+    }
+
+    /**
+     * A completed event from before model catalogs (model dev or schnell, no modelKind) still reads,
+     * and a catalog model's name and kind round-trip.
+     * Mutation check: with modelKind made required in Completed's constructor (requireNonNull) the old
+     * event failed to read and this test failed.
+     */
+    @Test
+    void completedEventsWithoutAModelKindStillRead() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) tree(Samples.completed());
+        old.remove("modelKind");
+        old.put("model", "schnell");
+        JobEvent.Completed read = JobJson.readEvent(PLAIN.writeValueAsBytes(old), JobEvent.Completed.class);
+        assertEquals("schnell", read.model());
+        assertNull(read.modelKind());
+        assertFalse(tree(read).has("modelKind"), "an unknown kind is left out, not written as null");
+
+        JobEvent.Completed c = Samples.completed();
+        JobEvent.Completed custom = new JobEvent.Completed(c.version(), c.jobId(), c.workerId(), c.attempt(), c.timestamp(),
+                c.device(), c.bucket(), c.key(), c.sidecarKey(), c.contentType(), c.bytes(), c.sha256(), c.width(),
+                c.height(), c.seed(), "dev-anime", ModelKind.DEV, c.acceleration(), c.steps(), c.timings(),
+                c.tokenEvaluations(), c.tokenEvaluationsPerStage(), c.flopsSavedFraction(), c.labels(),
+                c.presignedUrl(), c.presignedUrlExpiresAt(), c.loras());
+        assertEquals(custom, JobJson.readEvent(JobJson.writeEvent(custom)));
     }
 
     @Test
@@ -141,9 +167,9 @@ class JobEventJsonTest {
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Started(2, "j", "w", 1, Samples.T0, "cpu", 0));
         JobEvent.Completed c = Samples.completed();
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Completed(1, "j", "w", 1, Samples.T0, "cpu", "b", "k", "s",
-                "image/png", 1, "ABC", 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, null, null, List.of()));
+                "image/png", 1, "ABC", 64, 64, 1, "dev", ModelKind.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, null, null, List.of()));
         assertThrows(IllegalArgumentException.class, () -> new JobEvent.Completed(1, "j", "w", 1, Samples.T0, "cpu", "b", "k", "s",
-                "image/png", 1, c.sha256(), 64, 64, 1, Model.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, "u", null, List.of()));
+                "image/png", 1, c.sha256(), 64, 64, 1, "dev", ModelKind.DEV, Acceleration.NONE, 1, c.timings(), 0, List.of(), 0, null, "u", null, List.of()));
     }
 
     private static byte[] bytes(String s) {

@@ -57,7 +57,7 @@ class JobValidatorTest {
     @Test
     void minimalRequestGetsEveryDefault() {
         JobRequest request = accept("{'jobId':'job-1','prompt':'a red fox'}");
-        JobRequest expected = new JobRequest(1, "job-1", "a red fox", 1024, 1024, 50, 3.5, null, Model.DEV, null, null,
+        JobRequest expected = new JobRequest(1, "job-1", "a red fox", 1024, 1024, 50, 3.5, null, "dev", null, null,
                 new JobRequest.Output(null, "renders", OutputFormat.PNG), 5, null, null, Map.of());
         assertEquals(expected, request);
     }
@@ -111,7 +111,7 @@ class JobValidatorTest {
     @Test
     void customJsonIsCopiedSoTheRecordStaysAValue() {
         var custom = JsonNodeFactory.instance.objectNode().put("T", 11);
-        JobRequest request = new JobRequest(1, "j", "p", 64, 64, 1, null, null, Model.SCHNELL, Acceleration.CUSTOM, custom,
+        JobRequest request = new JobRequest(1, "j", "p", 64, 64, 1, null, null, "schnell", Acceleration.CUSTOM, custom,
                 JobRequest.Output.DEFAULT, 5, null, null, null);
         custom.put("T", 99);
         assertEquals(11, request.custom().get("T").intValue());

@@ -24,7 +24,7 @@ final class Samples {
         return new JobEvent.Completed(1, "job-42", "worker-a", 1, T0.plusSeconds(20), "cuda:0", "renders-eu",
                 "renders/job-42.png", "renders/job-42.json", "image/png", 1_523_004,
                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 1024, 1024, 123456789L,
-                Model.DEV, Acceleration.JIT_4X, 18,
+                "dev", ModelKind.DEV, Acceleration.JIT_4X, 18,
                 new JobEvent.Timings(1250, 180, 17_400, 650, 120, 90, 19_690), 48_859, List.of(10_031L, 10_156L, 28_672L),
                 0.7614, Map.of("team", "ads"), "http://s3.local/renders-eu/renders/job-42.png?X-Amz-Signature=abc",
                 T0.plusSeconds(3620), List.of(new LoraUse("styles/watercolor", 0.8,
@@ -35,7 +35,7 @@ final class Samples {
         JobEvent.Completed c = completed();
         return new JobEvent.Completed(c.version(), c.jobId(), c.workerId(), c.attempt(), c.timestamp(), c.device(), c.bucket(),
                 c.key(), c.sidecarKey(), c.contentType(), c.bytes(), c.sha256(), c.width(), c.height(), c.seed(), c.model(),
-                c.acceleration(), c.steps(), c.timings(), c.tokenEvaluations(), c.tokenEvaluationsPerStage(),
+                c.modelKind(), c.acceleration(), c.steps(), c.timings(), c.tokenEvaluations(), c.tokenEvaluationsPerStage(),
                 c.flopsSavedFraction(), c.labels(), null, null, List.of());
     }
 

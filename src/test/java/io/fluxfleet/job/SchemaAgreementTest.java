@@ -95,7 +95,8 @@ class SchemaAgreementTest {
         assertEquals(JobRequest.MIN_PRIORITY, p.get("priority").get("minimum").intValue());
         assertEquals(JobRequest.MAX_PRIORITY, p.get("priority").get("maximum").intValue());
         assertEquals(JobRequest.DEFAULT_PRIORITY, p.get("priority").get("default").intValue());
-        assertEquals(Model.DEV.wireName(), p.get("model").get("default").textValue());
+        assertEquals(KnownModels.DEFAULT_NAME, p.get("model").get("default").textValue());
+        assertEquals(KnownModels.NAME_REGEX, p.get("model").get("pattern").textValue());
         assertEquals(JobValidator.MAX_LABELS, p.get("labels").get("maxProperties").intValue());
         assertEquals(JobValidator.MAX_LABEL_KEY_LENGTH, p.get("labels").get("propertyNames").get("maxLength").intValue());
         assertEquals(JobValidator.MAX_LABEL_VALUE_LENGTH, p.get("labels").get("additionalProperties").get("maxLength").intValue());
@@ -176,7 +177,8 @@ class SchemaAgreementTest {
             "{'jobId':'j','prompt':'p','width':4112}",
             "{'jobId':'j','prompt':'p','steps':101}",
             "{'jobId':'j','prompt':'p','steps':0}",
-            "{'jobId':'j','prompt':'p','model':'pro'}",
+            "{'jobId':'j','prompt':'p','model':'Dev'}",
+            "{'jobId':'j','prompt':'p','model':'-dev'}",
             "{'jobId':'j','prompt':'p','acceleration':'jit-9x'}",
             "{'jobId':'j','prompt':'p','guidance':20.5}",
             "{'jobId':'j','prompt':'p','seed':-1}",

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobValidator;
-import io.fluxfleet.job.Model;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class TenantDirectoryTest {
         Tenant acme = directory.find("acme").orElseThrow();
         assertEquals(Set.of("acme-renders"), acme.buckets());
         assertEquals("renders/acme", acme.defaultKeyPrefix());
-        assertEquals(Set.of(Model.SCHNELL), acme.models());
+        assertEquals(Set.of("schnell"), acme.models());
         assertEquals(Set.of(Acceleration.JIT_4X, Acceleration.CUSTOM), acme.presets());
         assertEquals(new Tenant.Limits(1048576, 40, 16384), acme.limits());
         assertEquals(new Tenant.Presign(true, Duration.ofMinutes(15)), acme.presign());

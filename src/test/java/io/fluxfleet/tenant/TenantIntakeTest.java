@@ -95,6 +95,32 @@ class TenantIntakeTest {
                 ErrorCode.NOT_ALLOWED_FOR_TENANT, "acceleration");
     }
 
+    /**
+     * The tenant's models are catalog names; a tenant without a models list may use every model of the fleet.
+     * Mutation check: with Tenant.allowsModel true for any name, initech's dev job was accepted and the test failed.
+     */
+    @Test
+    void aTenantsModelAllowlistNamesCatalogModels() {
+        TenantDirectory tenants = TenantDirectory.parse("""
+                tenants:
+                  - id: initech
+                    models: [dev-anime]
+                  - id: globex
+                """, FLEET);
+        TenantIntake intake = new TenantIntake(tenants, FLEET, Acceleration.JIT_4X).withModels(io.fluxfleet.routing.ModelCatalog
+                .parse("models: {dev: {}, dev-anime: {kind: dev, defaults: {steps: 28}}}", "t").models());
+        assertEquals(28, accept(intake, "{'jobId':'j','prompt':'p','tenant':'initech','model':'dev-anime'}").steps());
+        rejectOnly(intake, "{'jobId':'j','prompt':'p','tenant':'initech','model':'dev'}", ErrorCode.NOT_ALLOWED_FOR_TENANT, "model");
+        accept(intake, "{'jobId':'j','prompt':'p','tenant':'globex','model':'dev-anime'}");
+        accept(intake, "{'jobId':'j','prompt':'p','tenant':'globex','model':'dev'}");
+        rejectOnly(intake, "{'jobId':'j','prompt':'p','tenant':'globex','model':'schnell'}", ErrorCode.UNKNOWN_MODEL, "model");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> TenantDirectory.parse("""
+                tenants:
+                  - id: initech
+                    models: []
+                """, FLEET), "an empty list would allow nothing; leaving it out allows everything");
+    }
+
     @Test
     void anS3AdapterMustLieInABucketTheFleetAllowsForAdaptersAndTheTenantMayUse() {
         // Mutation: TenantIntake returning the valid result without loraBucketProblem made the last check fail.

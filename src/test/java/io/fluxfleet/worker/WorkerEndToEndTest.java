@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelKind;
 import io.fluxfleet.worker.KafkaTestClients.EventRecord;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
@@ -99,7 +99,8 @@ class WorkerEndToEndTest {
             assertEquals("renders/demo/" + jobId + ".json", done.sidecarKey());
             assertEquals("image/png", done.contentType());
             assertEquals(42L, done.seed());
-            assertEquals(Model.DEV, done.model());
+            assertEquals("dev", done.model());
+            assertEquals(ModelKind.DEV, done.modelKind());
             assertEquals(Acceleration.NONE, done.acceleration());
             assertEquals(3, done.steps());
             assertEquals(3L * 8 * 4, done.tokenEvaluations()); // 3 steps x (128/16) x (64/16) tokens

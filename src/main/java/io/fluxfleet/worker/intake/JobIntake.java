@@ -4,7 +4,9 @@ import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelDefinition;
+import io.fluxfleet.job.ModelKind;
+import io.fluxfleet.routing.JobTopics;
 import io.fluxfleet.job.ValidationResult;
 import io.fluxfleet.tenant.Tenant;
 import io.fluxfleet.tenant.TenantDirectory;
@@ -53,19 +55,25 @@ public class JobIntake {
     @Inject
     IntakeGate gate;
 
+    @Inject
+    JobTopics topics;
+
     private JobValidator validator;
     private TenantIntake tenantIntake;
     private Acceleration fleetDefault;
 
     @PostConstruct
     void init() {
-        validator = new JobValidator(TenantSetup.fleetLimits(config), config.lora().toValidatorLimits());
+        // The catalog's models, so that names resolve to their kind and defaults as at the gateway and router.
+        validator = new JobValidator(TenantSetup.fleetLimits(config), config.lora().toValidatorLimits())
+                .withModels(topics.catalog().models());
         fleetDefault = Acceleration.parse(config.defaultAcceleration())
                 .filter(Samplers::available)
                 .orElseThrow(() -> new IllegalStateException("fluxfleet.default-acceleration '"
                         + config.defaultAcceleration() + "' is not a preset this fleet can run; use one of "
                         + Samplers.AVAILABLE.stream().map(Acceleration::wireName).toList()));
-        tenantIntake = new TenantIntake(tenants, validator.limits(), validator.loraLimits(), fleetDefault);
+        tenantIntake = new TenantIntake(tenants, validator.limits(), validator.loraLimits(), fleetDefault)
+                .withModels(validator.models());
     }
 
     /**
@@ -84,7 +92,8 @@ public class JobIntake {
         JobRequest request = ((ValidationResult.Valid) result).request();
         Tenant tenant = tenantIntake.tenantOf(request).orElseThrow();
         String bucket = request.output().bucket() != null ? request.output().bucket() : config.storage().bucket();
-        return new Job(delivery, request, request.effectiveAcceleration(fleetDefault), bucket, tenant);
+        ModelDefinition model = validator.models().find(request.model()).orElseThrow();
+        return new Job(delivery, request, model, request.effectiveAcceleration(fleetDefault), bucket, tenant);
     }
 
     /** Throws a permanent {@link JobFailure} for a job this worker must not render. */
@@ -93,19 +102,19 @@ public class JobIntake {
         if (cancels.isCancelled(job.jobId())) {
             throw JobFailure.permanent(ErrorCode.CANCELLED, "cancelled before it started");
         }
-        Model served = servedModel();
+        ModelDefinition served = servedModel();
         if (served == null) {
             throw JobFailure.permanent(ErrorCode.RENDER_FAILED, "this worker has no model: " + slots.modelError());
         }
-        if (request.model() != served) {
-            throw JobFailure.permanent(ErrorCode.UNKNOWN_MODEL, "model '" + request.model().wireName()
-                    + "' is not served by this fleet (it serves '" + served.wireName() + "')");
+        if (!request.model().equals(served.name())) {
+            throw JobFailure.permanent(ErrorCode.UNKNOWN_MODEL, "model '" + request.model()
+                    + "' is not served by this worker (it serves '" + served.name() + "')");
         }
         Acceleration acceleration = job.acceleration();
         if (!Samplers.available(acceleration)) {
             throw JobFailure.permanent(ErrorCode.UNKNOWN_ACCELERATION, Samplers.unavailableMessage(acceleration));
         }
-        String customProblem = Samplers.customProblem(request, acceleration, served == Model.SCHNELL);
+        String customProblem = Samplers.customProblem(request, acceleration, served.kind() == ModelKind.SCHNELL);
         if (customProblem != null) {
             throw JobFailure.permanent(ErrorCode.INVALID_FIELD, customProblem);
         }
@@ -220,7 +229,7 @@ public class JobIntake {
         attempts.end(job.jobId());
     }
 
-    private Model servedModel() {
+    private ModelDefinition servedModel() {
         try {
             return slots.awaitModelOpen(Duration.ofMinutes(2)) ? slots.served() : null;
         } catch (InterruptedException e) {

@@ -7,7 +7,6 @@ import io.fluxfleet.flux.transformer.FlopsModel;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
-import io.fluxfleet.job.Model;
 import io.fluxfleet.lora.JobAdapters;
 import io.fluxfleet.sampling.LatentGrid;
 import io.fluxfleet.sampling.Sampler;

@@ -6,7 +6,9 @@ import io.fluxfleet.flux.FluxModelDirectory;
 import io.fluxfleet.flux.FluxPipeline;
 import io.fluxfleet.flux.RenderRequest;
 import io.fluxfleet.sampling.SamplingTrace;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelDefinition;
+import io.fluxfleet.job.ModelKind;
+import io.fluxfleet.routing.JobTopics;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.tensor.Kernels;
 import io.quarkus.runtime.ShutdownEvent;
@@ -45,10 +47,14 @@ public class SlotPool {
     @Inject
     Engine engine;
 
+    @Inject
+    JobTopics topics;
+
     private final List<Slot> slots = new ArrayList<>();
     private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile FluxModelDirectory model;
+    private volatile ModelDefinition served;
     private volatile String modelError;
     private volatile boolean stopping;
     private volatile long loadMs = -1;
@@ -72,9 +78,12 @@ public class SlotPool {
     private void loadAll() {
         long t0 = System.nanoTime();
         try {
-            model = FluxModelDirectory.open(config.modelDir());
-            LOG.infof("model %s (%s, %s layout) on %d slot(s): %s", config.modelDir(), served().wireName(),
-                    model.diffusersLayout() ? "diffusers" : "original", slots.size(), config.slots());
+            FluxModelDirectory opened = FluxModelDirectory.open(config.modelDir());
+            served = servedBy(opened);
+            model = opened;
+            LOG.infof("model %s (%s of kind %s, %s layout) on %d slot(s): %s", config.modelDir(), served.name(),
+                    served.kind().wireName(), model.diffusersLayout() ? "diffusers" : "original", slots.size(),
+                    config.slots());
         } catch (RuntimeException e) {
             modelError = "cannot open model directory " + config.modelDir() + ": " + e.getMessage();
             LOG.error(modelError, e);
@@ -112,13 +121,18 @@ public class SlotPool {
         loaded.countDown();
     }
 
-    /** The model this worker serves, known once the directory is open; null before. */
-    public Model served() {
-        FluxModelDirectory dir = model;
-        if (dir == null) {
-            return null;
-        }
-        return dir.variant() == FluxModelDirectory.Variant.DEV ? Model.DEV : Model.SCHNELL;
+    /**
+     * The model this worker serves, known once the directory is open; null before. With a catalog, the
+     * entry of this pool's topic; without one, dev or schnell as the checkpoint is.
+     */
+    public ModelDefinition served() {
+        return model == null ? null : served;
+    }
+
+    /** Throws IllegalArgumentException when the catalog says the pool's model is of another kind than the checkpoint. */
+    private ModelDefinition servedBy(FluxModelDirectory dir) {
+        ModelKind kind = dir.variant() == FluxModelDirectory.Variant.DEV ? ModelKind.DEV : ModelKind.SCHNELL;
+        return topics.catalog().modelOfPool(config.pool().topic(), kind);
     }
 
     public FluxModelDirectory model() {

@@ -34,7 +34,7 @@ public class CompletedEvents {
         }
         return new JobEvent.Completed(JobEvent.VERSION, job.jobId(), s.workerId(), s.attempt(), Instant.now(),
                 s.device(), s.bucket(), s.key(), ObjectKeys.sidecarKey(job.request()), s.contentType(), s.bytes(),
-                s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.acceleration(), s.steps(), timings,
+                s.sha256(), s.width(), s.height(), s.seed(), s.model(), s.modelKind(), s.acceleration(), s.steps(), timings,
                 s.tokenEvaluations(), s.tokenEvaluationsPerStage(), s.flopsSavedFraction(), job.request().labels(),
                 presignedUrl, presignedExpiresAt, s.loras() == null ? java.util.List.of() : s.loras());
     }

@@ -7,7 +7,8 @@ import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.LoraUse;
 import io.fluxfleet.job.JobJson;
 import io.fluxfleet.job.ErrorCode;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.KnownModels;
+import io.fluxfleet.job.ModelKind;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.storage.ObjectStore;
 import io.fluxfleet.worker.intake.Job;
@@ -74,13 +75,13 @@ public class EarlierResults {
         }
     }
 
-    private static Sidecar read(Job job, JsonNode s) throws Exception {
+    static Sidecar read(Job job, JsonNode s) throws Exception {
         List<Long> perStage = new ArrayList<>();
         s.path("tokenEvaluationsPerStage").forEach(n -> perStage.add(n.asLong()));
         return new Sidecar(s.path("version").asInt(Sidecar.VERSION), job.jobId(), job.bucket(),
                 s.path("key").asText(), s.path("contentType").asText(), s.path("bytes").asLong(-1),
                 s.path("sha256").asText(), s.path("width").asInt(), s.path("height").asInt(), s.path("seed").asLong(),
-                Model.parse(s.path("model").asText()).orElse(job.request().model()),
+                model(job, s), modelKind(job, s),
                 Acceleration.parse(s.path("acceleration").asText()).orElseThrow(), s.path("sampler").asText(),
                 s.path("steps").asInt(), s.path("tokenEvaluations").asLong(), perStage,
                 s.path("flopsSavedFraction").asDouble(), JSON.treeToValue(s.path("timings"), JobEvent.Timings.class),
@@ -88,6 +89,17 @@ public class EarlierResults {
                 Instant.parse(s.path("createdAt").asText(Instant.now().toString())), job.request(),
                 s.path("tenant").asText(), s.path("requestSha256").asText(),
                 s.hasNonNull("textTokens") ? s.get("textTokens").asInt() : null, traceKeys(s), loras(s.path("loras")));
+    }
+
+    /** The sidecar's model name; the job's when the sidecar's is unreadable. */
+    private static String model(Job job, JsonNode sidecar) {
+        String name = sidecar.path("model").asText();
+        return KnownModels.isValidName(name) ? name : job.request().model();
+    }
+
+    /** The sidecar's model kind; a sidecar from before model catalogs has none: the job's. */
+    private static ModelKind modelKind(Job job, JsonNode sidecar) {
+        return ModelKind.parse(sidecar.path("modelKind").asText()).orElse(job.model().kind());
     }
 
     private static List<String> traceKeys(JsonNode sidecar) {

@@ -103,7 +103,8 @@ public class ResultStore {
         uploads.put(new Uploads.Upload(job.bucket(), imageKey, image, contentType), deadline);
         List<String> traceKeys = rendered.trace() == null ? null : uploadTrace(job, rendered, deadline);
         Sidecar sidecar = new Sidecar(Sidecar.VERSION, job.jobId(), job.bucket(), imageKey, contentType, image.length,
-                sha256, request.width(), request.height(), rendered.seed(), request.model(), job.acceleration(),
+                sha256, request.width(), request.height(), rendered.seed(), request.model(), job.model().kind(),
+                job.acceleration(),
                 result.sampler(), result.steps(), result.tokenEvaluations(), perStage, rendered.flopsSavedFraction(),
                 timings(job, result, encodeMs, u0), identity.id(), rendered.device(), job.attempt(), Instant.now(),
                 request, job.tenant().id(), Sidecar.requestSha256(request), result.textTokens(), traceKeys,

@@ -4,14 +4,14 @@ import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.LoraUse;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelKind;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * The metadata object written next to each image ({@code <keyPrefix>/<jobId>.json}): what the image
  * is (size, sha256 of its bytes), how it was made (the normalised request echoed, seed actually used,
- * preset, steps, token evaluations, FLOPs saved, timings up to the image upload, the T5 length the
+ * model's name and kind, preset, steps, token evaluations, FLOPs saved, timings up to the image upload, the T5 length the
  * prompt was encoded at, the keys of the sampler trace when the job asked for one, the LoRA adapters
  * applied with their sha256) and by whom.
  * Written with {@link io.fluxfleet.job.JobJson#toJson}. Its tenant and request hash decide whether a
@@ -28,7 +28,9 @@ public record Sidecar(
         int width,
         int height,
         long seed,
-        Model model,
+        String model,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        ModelKind modelKind,
         Acceleration acceleration,
         String sampler,
         int steps,

@@ -7,7 +7,8 @@ import io.fluxfleet.job.Acceleration;
 import io.fluxfleet.job.ErrorCode;
 import io.fluxfleet.job.JobRequest;
 import io.fluxfleet.job.JobValidator;
-import io.fluxfleet.job.Model;
+import io.fluxfleet.job.ModelDefinition;
+import io.fluxfleet.job.ModelKind;
 import io.fluxfleet.job.OutputFormat;
 import io.fluxfleet.tenant.Tenant;
 import io.fluxfleet.tenant.TenantDirectory;
@@ -31,9 +32,10 @@ class TenantKeysTest {
             """, JobValidator.Limits.DEFAULTS);
 
     private static Job job(String tenant, String requestTenant, String bucket, String prefix) {
-        JobRequest request = new JobRequest(1, "job-1", "p", 64, 64, 2, null, 1L, Model.SCHNELL, Acceleration.NONE, null,
+        JobRequest request = new JobRequest(1, "job-1", "p", 64, 64, 2, null, 1L, "schnell", Acceleration.NONE, null,
                 new JobRequest.Output(bucket, prefix, OutputFormat.PNG), 5, requestTenant, null, Map.of());
-        return new Job(Delivery.of("job-1", new byte[0], 0, Attempt.FIRST), request, Acceleration.NONE, "renders-bucket",
+        return new Job(Delivery.of("job-1", new byte[0], 0, Attempt.FIRST), request,
+                ModelDefinition.builtIn(ModelKind.SCHNELL), Acceleration.NONE, "renders-bucket",
                 TENANTS.find(tenant).orElseThrow());
     }
 
