@@ -127,6 +127,17 @@ class TwoPoolsOverlayTest {
                 WorkerAgreementTest.allowed(user, "topic", t, "Write"), "router may not forward to " + t)));
     }
 
+    /**
+     * The gateway routes with the same catalog as the router. Mutation check: without the gateway-catalog
+     * patch the gateway had no fluxfleet.catalog.file and this failed.
+     */
+    @Test
+    void theGatewayRoutesWithTheSameCatalog() {
+        JsonNode gateway = r.require("Deployment", GatewayTopicsTest.GATEWAY);
+        WorkerConfig config = WorkerConfig.of(r, gateway, GatewayTopicsTest.GATEWAY_CONTAINER);
+        assertCatalogMounted(gateway, config.require("fluxfleet.catalog.file"), "gateway");
+    }
+
     private JsonNode scaledObjectOf(String deployment) {
         return r.ofKind("ScaledObject").filter(s -> deployment.equals(Yamls.text(s, "spec", "scaleTargetRef", "name")))
                 .findFirst().orElseThrow(() -> new AssertionError(OVERLAY + ": no ScaledObject scales " + deployment));
