@@ -69,6 +69,7 @@ class ProductionFaultsIT {
     private final Map<String, String> poisons = new LinkedHashMap<>();
     private final ExecutorService killer = Executors.newSingleThreadExecutor();
     private final AtomicInteger midRenderKillsArmed = new AtomicInteger();
+    private static final String MID_RENDER_KILL = "worker SIGKILLed mid-render";
     private final Set<String> s3OutageJobs = ConcurrentHashMap.newKeySet();
     private volatile String crashPoison;
     private long lastFaultNanos;
@@ -227,13 +228,16 @@ class ProductionFaultsIT {
     /** Runs on the observer's thread for each started event: the crash poison and mid-render SIGKILLs. */
     private void injectOnStart(JobEvent.Started started) {
         boolean crash = started.jobId().equals(crashPoison);
-        boolean slowKill = started.jobId().contains("-slow-") && midRenderKillsArmed.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
-        if (!crash && !slowKill) {
+        // Armed, the next valid job to start takes its worker down: the render has just begun (slow jobs alone
+        // started too late, after the kills were disarmed, in the runs of 2026-11-30).
+        boolean midRenderKill = !crash && !started.jobId().contains("poison") && fleet.worker(started.workerId()).isPresent()
+                && midRenderKillsArmed.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        if (!crash && !midRenderKill) {
             return;
         }
         fleet.worker(started.workerId()).ifPresent(worker -> killer.submit(() -> {
             worker.sigkill();
-            fault(crash ? "worker process crashed by the poison job (SIGKILL at its start)" : "worker SIGKILLed mid-render");
+            fault(crash ? "worker process crashed by the poison job (SIGKILL at its start)" : MID_RENDER_KILL);
             return null;
         }));
     }
@@ -320,6 +324,8 @@ class ProductionFaultsIT {
     }
 
     private void assertEverything() throws Exception {
+        assertTrue(report.faults.getOrDefault(MID_RENDER_KILL, 0) >= 2, "workers SIGKILLed mid-render: "
+                + report.faults.getOrDefault(MID_RENDER_KILL, 0) + ", expected one per armed phase (2)");
         ObjectStore store = new ObjectStore(ObjectStore.client(fleet.s3.endpoint(), fleet.s3.accessKey(), fleet.s3.secretKey(), "us-east-1"));
         for (String id : valid) {
             FleetObserver.JobTrace trace = observer.trace(id);
