@@ -144,7 +144,9 @@ class ProductionFaultsIT {
         submitSlow(producer, "b-slow", 3);
         midRenderKillsArmed.set(1);
         sleep(Duration.ofSeconds(8));
-        int exit = fleet.removeWorker(fleet.workers().get(0));
+        // Scale-down takes a running worker (a pod the crash or mid-render kill just restarted has nothing to
+        // drain: SIGTERMed before it installed its drain, its JVM exits 143, as in the run of 13:21Z).
+        int exit = fleet.removeWorker(awaitAReadyWorker(Duration.ofMinutes(3)));
         assertEquals(0, exit, "a worker removed by scale-down (SIGTERM) must drain and exit 0");
         fault("worker removed with SIGTERM (rebalance)");
 
@@ -194,6 +196,19 @@ class ProductionFaultsIT {
     }
 
     private final Map<String, String> rolloutRenders = new ConcurrentHashMap<>();
+
+    private WorkerProcess awaitAReadyWorker(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (WorkerProcess w : fleet.workers()) {
+                if (w.isReady()) {
+                    return w;
+                }
+            }
+            sleep(Duration.ofMillis(500));
+        }
+        throw new AssertionError("no worker ready within " + timeout);
+    }
 
     private void awaitDeadLettered(String jobId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
