@@ -22,9 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.MemberToRemove;
-import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,11 +39,15 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Jobs (256x256, 24 steps: a few seconds each) keep coming while the fleet scales, a few waiting per worker,
  * so renders are in flight at every step however fast the machine. To be sure that a job moves mid-render,
- * one worker that has just started a render is then dropped from the group through the Admin API, as the
- * coordinator drops a member whose session timed out: its partitions move while it still renders.
+ * the worker that starts one long job (512x512, 32 steps) is then frozen (SIGSTOP) for longer than its session
+ * timeout and shorter than its attempt lease, as a long GC pause or a stalled node would: the group evicts it,
+ * its partitions move, it resumes and finishes the render while the new owner waits on its lease.
  *
- * <p>Mutation run (s24): with JobIntake.awaitRenderElsewhere not waiting, the test failed at the sidecar
- * assertion (the new owner rendered the job again instead).
+ * <p>Mutation run: with JobIntake.awaitRenderElsewhere not waiting, the test still passed, because the claim order
+ * (AttemptLog.givesWay) also holds the new owner back; with both removed it failed at "rendered on two workers
+ * at once" (the frozen worker and the new owner rendered the long job at overlapping times). Dropping the member
+ * through the Admin API instead of freezing it did not catch that mutation: the dropped worker rejoined at once
+ * and got its partitions back, so the redelivery reached the same worker.
  */
 class ScaleWorkersIT {
 
@@ -56,6 +57,8 @@ class ScaleWorkersIT {
     private static final String GROUP = "fluxfleet-scale-workers";
     /** Jobs submitted and not completed that the feeder keeps in the topic while the fleet scales. */
     private static final int BACKLOG = 8;
+    /** Longer than the session timeout (10 s here), shorter than the attempt lease (4 renewals of 5 s). */
+    private static final Duration FREEZE = Duration.ofSeconds(13);
 
     /** Kept after the run (target/), for the workers' logs. */
     static Path dir;
@@ -107,14 +110,23 @@ class ScaleWorkersIT {
         ports.add(start(model, 2));
         awaitReady(2, ports.get(2));
         awaitStartedBy(events, "scale-worker-2", Duration.ofMinutes(3));
-        // A member dropped by the group mid-render (what a missed session timeout does): its partitions move
-        // to the others while it still renders, so the moved job is certain to be redelivered in flight.
-        String moved = dropAMemberMidRender(events, Duration.ofMinutes(3));
+        // A worker frozen mid-render (SIGSTOP: a long GC pause, a stalled node) for longer than its session
+        // timeout but shorter than its attempt lease: the group evicts it and its partitions, with the long job
+        // (512x512, 32 steps) it renders, move to the others. It then resumes and finishes that render, while
+        // the new owner must wait on its live lease instead of rendering the job a second time.
+        String moved = "scale-long-" + System.nanoTime() % 100000;
+        try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(stack.bootstrapServers())) {
+            KafkaTestClients.send(producer, JOBS, moved, """
+                    {"jobId": "%s", "prompt": "moved mid-render", "width": 512, "height": 512, "steps": 32,
+                     "acceleration": "none"}""".formatted(moved));
+        }
+        String frozen = freezeTheWorkerRendering(events, moved, Duration.ofMinutes(4));
         // 3 -> 2: SIGTERM, the third worker drains and leaves.
         workers.get(2).destroy();
         assertTrue(workers.get(2).waitFor(3, TimeUnit.MINUTES), "the removed worker drained");
         assertEquals(0, workers.get(2).exitValue(), "the removed worker's drain finished (exit 0)");
-        List<String> jobIds = feeder.finish();
+        List<String> jobIds = new ArrayList<>(feeder.finish());
+        jobIds.add(moved);
 
         Map<String, List<JobEvent>> byJob = awaitAllCompleted(events, jobIds, Duration.ofMinutes(5));
         reader.interrupt();
@@ -152,36 +164,44 @@ class ScaleWorkersIT {
                 .filter(e -> e instanceof JobEvent.Completed).map(JobEvent::workerId)
                 .collect(Collectors.groupingBy(w -> w, Collectors.counting())), duplicateRenders, copies, sidecarAnswers,
                 moved, completedBy);
-        assertTrue(sidecarAnswers > 0, "the job moved mid-render (" + moved + ") was not answered from its sidecar"
+        assertEquals(1, byJob.get(moved).stream().filter(e -> e instanceof JobEvent.Started).count(),
+                moved + " moved mid-render was rendered again: " + byJob.get(moved));
+        boolean answeredByNewOwner = false;
+        for (int i = 0; i < logs.size(); i++) {
+            answeredByNewOwner |= !frozen.equals("scale-worker-" + i) && Files.readAllLines(logs.get(i),
+                    StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(moved) && l.contains("answered from its sidecar"));
+        }
+        assertTrue(answeredByNewOwner, "the job moved mid-render (" + moved + ") was not answered from its sidecar"
                 + " by a new owner");
     }
 
     /**
-     * Waits for a worker with a render just started (no progress yet) and removes it from the jobs
-     * group, as the coordinator does when its session times out; returns the job it was rendering.
+     * Waits until a worker starts rendering jobId, then stops its process (SIGSTOP) for {@link #FREEZE} and lets
+     * it go on (SIGCONT); returns its worker id.
      */
-    private static String dropAMemberMidRender(List<ConsumerRecord<String, byte[]>> events, Duration timeout)
-            throws Exception {
+    private static String freezeTheWorkerRendering(List<ConsumerRecord<String, byte[]>> events, String jobId,
+            Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Map<String, JobEvent> last = new HashMap<>();
             for (ConsumerRecord<String, byte[]> r : events) {
-                last.put(r.key(), JobJson.readEvent(r.value()));
-            }
-            for (Map.Entry<String, JobEvent> e : last.entrySet()) {
-                if (e.getValue() instanceof JobEvent.Started) { // just started: most of its render is ahead
-                    String worker = e.getValue().workerId();
-                    try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-                        admin.removeMembersFromConsumerGroup(GROUP, new RemoveMembersFromConsumerGroupOptions(
-                                List.of(new MemberToRemove(worker)))).all().get(30, TimeUnit.SECONDS);
-                    }
-                    System.out.printf("ScaleWorkersIT: %s dropped from %s while rendering %s%n", worker, GROUP, e.getKey());
-                    return e.getKey();
+                if (jobId.equals(r.key()) && JobJson.readEvent(r.value()) instanceof JobEvent.Started started) {
+                    Process worker = workers.get(Integer.parseInt(started.workerId().substring("scale-worker-".length())));
+                    signal("STOP", worker);
+                    Thread.sleep(FREEZE.toMillis());
+                    signal("CONT", worker);
+                    System.out.printf("ScaleWorkersIT: %s frozen for %s while rendering %s%n", started.workerId(),
+                            FREEZE, jobId);
+                    return started.workerId();
                 }
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no render in flight within " + timeout + "; " + diagnostics());
+        throw new AssertionError(jobId + " did not start within " + timeout + "; " + diagnostics());
+    }
+
+    private static void signal(String signal, Process process) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + process.pid());
     }
 
     /** Renders of one job per worker: [started, that worker's last event of the job]; none may overlap. */
