@@ -151,12 +151,18 @@ class ProductionFaultsIT {
         fault("worker removed with SIGTERM (rebalance)");
 
         // 3. S3 down far longer than the in-place upload budget: those jobs must go through the retry topic.
+        // S3 stays down at least S3_OUTAGE and until an upload has failed past its in-place budget (a retry
+        // record with STORAGE_FAILED): a loaded machine may have no upload due in the first 20 s (run of 13:40Z).
         fleet.s3.kill();
-        fault("S3 killed for " + S3_OUTAGE.toSeconds() + " s");
         long outageStart = System.nanoTime();
         submitValid(producer, "c", 60).forEach(s3OutageJobs::add);
         sleep(S3_OUTAGE.minusNanos(System.nanoTime() - outageStart));
+        long outageDeadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!anUploadWentToTheRetryTopic() && System.nanoTime() < outageDeadline) {
+            sleep(Duration.ofMillis(500));
+        }
         fleet.s3.startAgain();
+        fault("S3 killed (" + S3_OUTAGE.toSeconds() + " s or until an upload went to the retry topic)");
 
         // 4. The whole cluster down longer than every producer's delivery timeout, with renders in flight.
         submitValid(producer, "d", 40);
@@ -196,6 +202,11 @@ class ProductionFaultsIT {
     }
 
     private final Map<String, String> rolloutRenders = new ConcurrentHashMap<>();
+
+    private boolean anUploadWentToTheRetryTopic() {
+        return observer.traces().values().stream().anyMatch(t -> t.retries.stream()
+                .anyMatch(h -> String.valueOf(h.get("fluxfleet-errors")).contains("STORAGE_FAILED")));
+    }
 
     private WorkerProcess awaitAReadyWorker(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
