@@ -121,6 +121,9 @@ class ScaleWorkersIT {
                      "acceleration": "none"}""".formatted(moved));
         }
         String frozen = freezeTheWorkerRendering(events, moved, Duration.ofMinutes(4));
+        // The new owner waits on the frozen worker's lease and then answers from the sidecar; scaling down before
+        // that would hand the job back (a different path, as in a run of 13:50Z).
+        awaitAnsweredByANewOwner(moved, frozen, Duration.ofMinutes(3));
         // 3 -> 2: SIGTERM, the third worker drains and leaves.
         workers.get(2).destroy();
         assertTrue(workers.get(2).waitFor(3, TimeUnit.MINUTES), "the removed worker drained");
@@ -166,13 +169,8 @@ class ScaleWorkersIT {
                 moved, completedBy);
         assertEquals(1, byJob.get(moved).stream().filter(e -> e instanceof JobEvent.Started).count(),
                 moved + " moved mid-render was rendered again: " + byJob.get(moved));
-        boolean answeredByNewOwner = false;
-        for (int i = 0; i < logs.size(); i++) {
-            answeredByNewOwner |= !frozen.equals("scale-worker-" + i) && Files.readAllLines(logs.get(i),
-                    StandardCharsets.UTF_8).stream().anyMatch(l -> l.contains(moved) && l.contains("answered from its sidecar"));
-        }
-        assertTrue(answeredByNewOwner, "the job moved mid-render (" + moved + ") was not answered from its sidecar"
-                + " by a new owner");
+        assertTrue(answeredByANewOwner(moved, frozen), "the job moved mid-render (" + moved + ") was not answered from"
+                + " its sidecar by a new owner");
     }
 
     /**
@@ -197,6 +195,23 @@ class ScaleWorkersIT {
             Thread.sleep(100);
         }
         throw new AssertionError(jobId + " did not start within " + timeout + "; " + diagnostics());
+    }
+
+    private static boolean answeredByANewOwner(String jobId, String oldOwner) throws IOException {
+        for (int i = 0; i < logs.size(); i++) {
+            if (!oldOwner.equals("scale-worker-" + i) && Files.readAllLines(logs.get(i), StandardCharsets.UTF_8).stream()
+                    .anyMatch(l -> l.contains(jobId) && l.contains("answered from its sidecar"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitAnsweredByANewOwner(String jobId, String oldOwner, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!answeredByANewOwner(jobId, oldOwner) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
     }
 
     private static void signal(String signal, Process process) throws Exception {
