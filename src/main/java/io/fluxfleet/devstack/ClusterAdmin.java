@@ -41,13 +41,31 @@ final class ClusterAdmin {
 
     /** The id of the partition's current leader, as the cluster reports it (-1: no leader). */
     static int leaderOf(String bootstrapServers, TopicPartition partition) throws IOException {
+        TopicDescription topic = describe(bootstrapServers, partition.topic(), Duration.ofSeconds(10));
+        Node leader = topic.partitions().get(partition.partition()).leader();
+        return leader == null || leader.isEmpty() ? -1 : leader.id();
+    }
+
+    /**
+     * Describes a topic, waiting while the node asked does not know it yet: a topic just created on the
+     * controller reaches the other nodes' metadata a moment later.
+     */
+    static TopicDescription describe(String bootstrapServers, String topic, Duration timeout) throws IOException {
+        Instant deadline = Instant.now().plus(timeout);
         try (Admin admin = open(bootstrapServers)) {
-            TopicDescription topic = admin.describeTopics(List.of(partition.topic())).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get(partition.topic());
-            Node leader = topic.partitions().get(partition.partition()).leader();
-            return leader == null || leader.isEmpty() ? -1 : leader.id();
-        } catch (Exception e) {
-            throw new IOException("cannot describe " + partition + ": " + e.getMessage(), e);
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS).get(topic);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while describing " + topic, e);
+                } catch (Exception e) {
+                    if (Instant.now().isAfter(deadline)) {
+                        throw new IOException("cannot describe " + topic + " within " + timeout.toSeconds() + " s: " + e, e);
+                    }
+                }
+                ServerReadiness.pause(Duration.ofMillis(200));
+            }
         }
     }
 

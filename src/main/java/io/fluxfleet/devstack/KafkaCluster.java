@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 
@@ -113,6 +114,11 @@ public final class KafkaCluster implements AutoCloseable {
 
     public Path log(int nodeId) {
         return node(nodeId).logFile();
+    }
+
+    /** The topic as the cluster describes it, once the node asked knows it (a fresh topic takes a moment). */
+    public TopicDescription describe(String topic, Duration timeout) throws IOException {
+        return ClusterAdmin.describe(bootstrapServers(), topic, timeout);
     }
 
     /** The id of the partition's current leader, as the cluster reports it (-1: no leader). */
