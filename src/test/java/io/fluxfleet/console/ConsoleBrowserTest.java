@@ -188,6 +188,41 @@ class ConsoleBrowserTest {
         page.context().close();
     }
 
+    // Mutation checked: Replays.replay without the "permanent && !edited" refusal sent the INVALID_SIZE one back
+    // too ("Replayed 2; refused 0").
+    @Test
+    void replayAllShownSendsBackTheFilteredDeadLettersAndSkipsValidationFailures() throws Exception {
+        String rejected = "console-rejected-" + UUID.randomUUID();
+        String invalid = "console-invalid-" + UUID.randomUUID();
+        assertEquals(202, client(ConsoleTestProfile.INITECH_KEY).submit("""
+                {"jobId": "%s", "prompt": "a lighthouse for a missing bucket", "width": 64, "height": 64, "steps": 2,
+                 "seed": 7, "acceleration": "none", "output": {"bucket": "other-renders"}}""".formatted(rejected)).status());
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(FleetStackResource.JOBS_TOPIC, invalid, """
+                    {"jobId": "%s", "tenant": "initech", "prompt": "an odd lighthouse", "width": 65, "height": 64,
+                     "steps": 2, "seed": 7, "acceleration": "none"}""".formatted(invalid)
+                    .getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        }
+        Page page = browser().signedIn(ConsoleTestProfile.OPERATOR_KEY);
+        page.navigate(browser().url("/console/dlq?tenant=initech"));
+        reloadUntil(page, "tr[data-dead='" + rejected + "']", "STORAGE_REJECTED");
+        reloadUntil(page, "tr[data-dead='" + invalid + "']", "INVALID_SIZE");
+        assertEquals("Replay all 2 shown", page.locator("[data-replay-all]").textContent().trim());
+        page.click("[data-replay-all]");
+        String notice = page.locator(".notice").textContent();
+        assertTrue(notice.startsWith("Replayed 1; refused 1"), notice);
+        browser().shoot(page, "dead-letters-replay-all");
+
+        // The storage rejection went back unchanged (and fails again: the bucket still does not exist);
+        // the validation failure stayed where it was.
+        page.navigate(browser().url("/console/jobs/" + rejected));
+        reloadUntil(page, "[data-timeline]", "replayed by operator-");
+        page.navigate(browser().url("/console/jobs/" + invalid));
+        String timeline = page.locator("[data-timeline]").textContent();
+        assertTrue(timeline.contains("INVALID_SIZE") && !timeline.contains("replayed by"), timeline);
+        page.context().close();
+    }
+
     // Mutation checked: Viewer.sees returning true for everyone let globex open acme's job page (200, not 404).
     // Mutation checked: JobRows.list without the "" (no tenant) index range left the Kafka job out of the table.
     @Test

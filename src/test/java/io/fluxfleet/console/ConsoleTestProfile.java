@@ -17,6 +17,8 @@ public class ConsoleTestProfile implements QuarkusTestProfile {
     static final String OPERATOR_KEY = "fluxfleet-demo-operator-key";
     static final String ACME_KEY = "console-acme-key";
     static final String GLOBEX_KEY = "console-globex-key";
+    /** initech may write to other-renders, a bucket the fleet allows but that never exists: STORAGE_REJECTED. */
+    static final String INITECH_KEY = "console-initech-key";
 
     private static final Path STATE_DIR;
     private static final Path TENANTS;
@@ -32,7 +34,11 @@ public class ConsoleTestProfile implements QuarkusTestProfile {
                         apiKeySha256: [%s]
                       - id: globex
                         apiKeySha256: [%s]
-                    """.formatted(ApiKeys.sha256Hex(ACME_KEY), ApiKeys.sha256Hex(GLOBEX_KEY)));
+                      - id: initech
+                        buckets: [other-renders]
+                        apiKeySha256: [%s]
+                    """.formatted(ApiKeys.sha256Hex(ACME_KEY), ApiKeys.sha256Hex(GLOBEX_KEY),
+                    ApiKeys.sha256Hex(INITECH_KEY)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
