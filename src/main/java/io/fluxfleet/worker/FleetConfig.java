@@ -122,49 +122,7 @@ public interface FleetConfig {
         boolean eventTopicPerTenant();
     }
 
-    Lora lora();
-
-    /** LoRA adapters per job (docs/lora.md). */
-    interface Lora {
-        /** Bucket of the fleet's adapter library; absent: jobs may only name s3:// URIs in allowed buckets. */
-        Optional<String> libraryBucket();
-
-        /** Key prefix of the library: a name resolves to {@code <prefix>/<name>.safetensors} and the like. */
-        @WithDefault("loras")
-        String libraryPrefix();
-
-        /** Buckets s3:// sources may name; absent: library names only. */
-        Optional<Set<String>> allowedBuckets();
-
-        @WithDefault("4")
-        int maxPerJob();
-
-        @WithDefault("-2")
-        double minScale();
-
-        @WithDefault("2")
-        double maxScale();
-
-        /** Larger adapter files are refused (LORA_TOO_LARGE) before downloading. */
-        @WithDefault("1073741824")
-        long maxFileBytes();
-
-        /** Local disk cache of adapter files. */
-        @WithDefault("${java.io.tmpdir}/fluxfleet-loras")
-        Path cacheDir();
-
-        /** The disk cache evicts least recently used files above this many bytes. */
-        @WithDefault("10737418240")
-        long diskCacheBytes();
-
-        /** Each slot keeps uploaded adapters on its device up to this many bytes, least recently used evicted. */
-        @WithDefault("4294967296")
-        long deviceCacheBytes();
-
-        default JobValidator.LoraLimits toValidatorLimits() {
-            return new JobValidator.LoraLimits(maxPerJob(), minScale(), maxScale(), allowedBuckets().orElse(Set.of()));
-        }
-    }
+    LoraConfig lora();
 
     interface Progress {
         /** A progress event at most every N denoising steps (steps N, 2N, ...). */
@@ -208,7 +166,7 @@ public interface FleetConfig {
         String attempts();
     }
 
-    Reliability reliability();
+    ReliabilityConfig reliability();
 
     Shutdown shutdown();
 
@@ -222,62 +180,6 @@ public interface FleetConfig {
          */
         @WithDefault("PT35M")
         Duration grace();
-    }
-
-    /** Retries, dead letters, crash-loop cap, cancellation, upload retries (docs/reliability.md). */
-    interface Reliability {
-        /** Attempts of a job with transient failures before it is dead-lettered with RETRIES_EXHAUSTED. */
-        @WithDefault("3")
-        int maxAttempts();
-
-        /** Delay before the second attempt; doubled for each further one, capped by maxBackoff. */
-        @WithDefault("PT2S")
-        Duration backoff();
-
-        @WithDefault("PT1M")
-        Duration maxBackoff();
-
-        /** Renders started for one jobId (attempts topic) at which the next worker dead-letters it: CRASH_LOOP. */
-        @WithDefault("3")
-        int crashLoopCap();
-
-        /** PUTs of the image / sidecar before the job is handed to the retry topic (the image is kept meanwhile). */
-        @WithDefault("6")
-        int uploadAttempts();
-
-        /** First pause between upload attempts; doubled each time, capped at 8 s. */
-        @WithDefault("PT0.5S")
-        Duration uploadBackoff();
-
-        /** How long a cancel request is remembered. */
-        @WithDefault("PT1H")
-        Duration cancelTtl();
-
-        /** At most this many cancelled jobIds are remembered (oldest dropped first). */
-        @WithDefault("10000")
-        int cancelMaxEntries();
-
-        /**
-         * How often a worker renews the attempts entry of a job it renders; an open start not renewed
-         * for four times this long is counted as a crash.
-         */
-        @WithDefault("PT5S")
-        Duration leaseRenewal();
-
-        /**
-         * The longest the store step may take (image and sidecar PUTs with their retries); part of
-         * what the shutdown grace must cover.
-         */
-        @WithDefault("PT1M")
-        Duration uploadBudget();
-
-        /** Publishes of a terminal event that time out are retried in place this many times (a broker blip). */
-        @WithDefault("5")
-        int publishAttempts();
-
-        /** Consecutive device (non-OOM CUDA) errors after which liveness goes DOWN. */
-        @WithDefault("2")
-        int deviceErrorsForDown();
     }
 
     interface Storage {

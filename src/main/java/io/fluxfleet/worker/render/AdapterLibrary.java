@@ -10,6 +10,7 @@ import io.fluxfleet.storage.ObjectStore;
 import io.fluxfleet.storage.StorageException;
 import io.fluxfleet.tensor.ComputePolicy;
 import io.fluxfleet.worker.FleetConfig;
+import io.fluxfleet.worker.LoraConfig;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.intake.Job;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,7 +34,7 @@ public class AdapterLibrary {
 
     private synchronized AdapterFiles files() {
         if (files == null) {
-            FleetConfig.Lora c = config.lora();
+            LoraConfig c = config.lora();
             files = new AdapterFiles(store, new AdapterSettings(c.libraryBucket().orElse(null), c.libraryPrefix(),
                     c.maxFileBytes(), c.cacheDir(), c.diskCacheBytes()));
         }
