@@ -109,7 +109,7 @@ public class AttemptLog {
         sync();
         long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
         int crashes = 0;
-        for (AttemptEntries.Entry e : entries(jobId)) {
+        for (AttemptEntries.Entry e : view.of(jobId)) {
             boolean own = e.workerId().equals(identity.id());
             if (own) {
                 crashes += ownOpen.getOrDefault(jobId, e.open()) - running.getOrDefault(jobId, 0);
@@ -124,7 +124,7 @@ public class AttemptLog {
     public boolean renderingElsewhere(String jobId) {
         sync();
         long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
-        return entries(jobId).stream().anyMatch(e -> liveElsewhere(e, lapsed));
+        return view.of(jobId).stream().anyMatch(e -> liveElsewhere(e, lapsed));
     }
 
     /**
@@ -186,7 +186,7 @@ public class AttemptLog {
             return true;
         }
         long lapsed = System.currentTimeMillis() - leaseTimeout().toMillis();
-        return entries(mine.jobId()).stream().anyMatch(e -> liveElsewhere(e, lapsed)
+        return view.of(mine.jobId()).stream().anyMatch(e -> liveElsewhere(e, lapsed)
                 && (e.partition() != mine.partition() || e.startOffset() < mine.offset()));
     }
 
@@ -235,7 +235,7 @@ public class AttemptLog {
         running.remove(jobId);
         claims.remove(jobId);
         ownOpen.remove(jobId);
-        for (AttemptEntries.Entry e : entries(jobId)) {
+        for (AttemptEntries.Entry e : view.of(jobId)) {
             records.send(jobId, key(jobId, e.workerId()), null, true);
         }
         records.send(jobId, key(jobId, identity.id()), null, true);
@@ -266,10 +266,6 @@ public class AttemptLog {
     private int ownFromView(String jobId) {
         AttemptEntries.Entry own = view.get(key(jobId, identity.id()));
         return own == null ? 0 : own.open();
-    }
-
-    private List<AttemptEntries.Entry> entries(String jobId) {
-        return view.of(jobId);
     }
 
     private void sync() {
