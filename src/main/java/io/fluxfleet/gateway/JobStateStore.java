@@ -73,14 +73,9 @@ public class JobStateStore {
         sources.addAll(List.of(fleet.topics().events(), fleet.topics().control(), t.webhooks(), t.webhookDlq()));
         Map<String, Integer> partitions = kafka.ensureTopics(sources, List.of(t.state(), t.index()), s.partitions(),
                 s.replicationFactor());
-        for (String jobs : jobTopics) {
-            if (!partitions.get(jobs).equals(partitions.get(fleet.topics().events()))) {
-                // The fold reads them by jobId in one task per partition: they must be co-partitioned.
-                throw new IllegalStateException("topics " + jobs + " (" + partitions.get(jobs) + " partitions) and "
-                        + fleet.topics().events() + " (" + partitions.get(fleet.topics().events())
-                        + ") must have the same number of partitions for the gateway's job-state topology");
-            }
-        }
+        List<String> folded = new java.util.ArrayList<>(jobTopics);
+        folded.add(t.webhookDlq());
+        requireCoPartitioned(partitions, folded, fleet.topics().events());
         var topology = JobStateTopology.build(new JobStateTopology.Settings(jobTopics,
                 fleet.topics().events(), t.state(), t.index(), t.webhooks(), t.webhookDlq(), s.retention(),
                 s.retentionScan()), metrics::folded);
@@ -102,6 +97,20 @@ public class JobStateStore {
         streams = created;
         LOG.infof("job-state topology started (application.id %s, state in %s, retention %s)", s.applicationId(),
                 s.dir(), s.retention());
+    }
+
+    /**
+     * The fold reads the job topics, the events and the webhook DLQ by jobId in one task per partition
+     * number, so a job's records must sit on the same partition number in each: same partition counts.
+     */
+    static void requireCoPartitioned(Map<String, Integer> partitions, List<String> topics, String events) {
+        for (String topic : topics) {
+            if (!partitions.get(topic).equals(partitions.get(events))) {
+                throw new IllegalStateException("topics " + topic + " (" + partitions.get(topic) + " partitions) and "
+                        + events + " (" + partitions.get(events) + ") must have the same number of partitions for the"
+                        + " gateway's job-state topology");
+            }
+        }
     }
 
     /** Stops the topology; its RocksDB files stay (a restart catches up from the topics' offsets). */
