@@ -1,6 +1,6 @@
 package io.fluxfleet.worker;
 
-/** Kafka headers of the retry and dead-letter records (docs/reliability.md). */
+/** Kafka headers of the retry, dead-letter and replayed job records (docs/reliability.md). */
 public final class RecordHeaders {
 
     public static final String H_ATTEMPT = "fluxfleet-attempt";
@@ -20,6 +20,14 @@ public final class RecordHeaders {
     public static final String H_REQUEST_BYTES = "fluxfleet-request-bytes";
     /** On DLQ records: "true" when {@link #H_REQUEST} holds only the first bytes of the request. */
     public static final String H_REQUEST_TRUNCATED = "fluxfleet-request-truncated";
+
+    /**
+     * On a job record the operator console replayed from the dead letters: when (ISO-8601). Its first start
+     * begins a new attempt history: earlier crashes of the job no longer count (AttemptLog#startReplay).
+     */
+    public static final String H_REPLAYED_AT = "fluxfleet-replayed-at";
+    /** On a job record the operator console replayed: who. */
+    public static final String H_REPLAYED_BY = "fluxfleet-replayed-by";
 
     private RecordHeaders() {
     }

@@ -34,8 +34,12 @@ final class AttemptEntries {
     record Handled(int attempt, long recordTimestampMs, String outcome) {
     }
 
+    /** The key suffix of a job's replay marker: the replay (its replayed-at header) whose start reset the job. */
+    static final String REPLAY = "~replay";
+
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Map<String, Handled> handled = new ConcurrentHashMap<>();
+    private final Map<String, String> replays = new ConcurrentHashMap<>();
 
     void accept(ConsumerRecord<String, byte[]> r) {
         int at = r.key() == null ? -1 : r.key().lastIndexOf(SEPARATOR);
@@ -44,6 +48,14 @@ final class AttemptEntries {
         }
         if (r.key().endsWith(SEPARATOR + HANDLED)) {
             acceptHandled(r.key().substring(0, at), r.value());
+            return;
+        }
+        if (r.key().endsWith(SEPARATOR + REPLAY)) {
+            if (r.value() == null) {
+                replays.remove(r.key().substring(0, at));
+            } else {
+                replays.put(r.key().substring(0, at), new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+            }
             return;
         }
         if (r.value() == null) {
@@ -82,6 +94,11 @@ final class AttemptEntries {
 
     Handled handled(String jobId) {
         return handled.get(jobId);
+    }
+
+    /** The replayed-at value of the replay that last reset jobId, or null. */
+    String replay(String jobId) {
+        return replays.get(jobId);
     }
 
     Entry get(String key) {

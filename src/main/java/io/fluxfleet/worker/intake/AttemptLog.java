@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -208,30 +207,19 @@ public class AttemptLog {
         sendOwn(jobId, true);
     }
 
-    /**
-     * Records that this delivery of jobId (its attempt and record timestamp) went to the retry topic or the dead
-     * letters, so that a redelivery of the same record after a rebalance is not handled a second time (a
-     * second retry or dead letter). Kept until the job completes or retention removes it; a replay is a new
-     * record and is handled.
-     */
-    public synchronized void handled(String jobId, Delivery delivery, String outcome) {
-        ObjectNode value = JSON.createObjectNode();
-        value.put("attempt", delivery.attemptNumber());
-        value.put("recordTimestamp", delivery.recordTimestampMs());
-        value.put("outcome", outcome);
-        records.send(jobId, key(jobId, AttemptEntries.HANDLED), value.toString().getBytes(StandardCharsets.UTF_8), true);
-    }
-
-    /** How this very delivery was handled before (a redelivery of a record already retried or dead-lettered). */
-    public Optional<String> handledBefore(String jobId, Delivery delivery) {
-        sync();
-        AttemptEntries.Handled h = view.handled(jobId);
-        return h != null && h.attempt() == delivery.attemptNumber() && h.recordTimestampMs() == delivery.recordTimestampMs()
-                && delivery.recordTimestampMs() > 0 ? Optional.of(h.outcome()) : Optional.empty();
-    }
-
-    /** The job reached a terminal state: tombstones for every worker's key of jobId, and its handled marker. */
+    /** The job reached a terminal state: tombstones for every worker's key of jobId and its markers. */
     public synchronized void forget(String jobId) {
+        clearStarts(jobId);
+        if (view.handled(jobId) != null) {
+            records.send(jobId, key(jobId, AttemptEntries.HANDLED), null, true);
+        }
+        if (view.replay(jobId) != null) {
+            records.send(jobId, key(jobId, AttemptEntries.REPLAY), null, true);
+        }
+    }
+
+    /** Tombstones for every worker's start of jobId (its markers stay). */
+    synchronized void clearStarts(String jobId) {
         running.remove(jobId);
         claims.remove(jobId);
         ownOpen.remove(jobId);
@@ -239,9 +227,6 @@ public class AttemptLog {
             records.send(jobId, key(jobId, e.workerId()), null, true);
         }
         records.send(jobId, key(jobId, identity.id()), null, true);
-        if (view.handled(jobId) != null) {
-            records.send(jobId, key(jobId, AttemptEntries.HANDLED), null, true);
-        }
     }
 
     /** The partition of the attempts topic that holds every key of jobId (murmur2 of the jobId, as Kafka's default). */
@@ -268,7 +253,15 @@ public class AttemptLog {
         return own == null ? 0 : own.open();
     }
 
-    private void sync() {
+    AttemptEntries view() {
+        return view;
+    }
+
+    AttemptRecords records() {
+        return records;
+    }
+
+    void sync() {
         if (!topic.sync(Duration.ofSeconds(10))) {
             LOG.warnf("the attempts view did not catch up within 10 s; deciding on what it has");
         }
@@ -278,7 +271,7 @@ public class AttemptLog {
         return config.reliability().leaseRenewal().multipliedBy(4);
     }
 
-    private static String key(String jobId, String workerId) {
+    static String key(String jobId, String workerId) {
         return jobId + SEPARATOR + workerId;
     }
 

@@ -50,6 +50,9 @@ public class JobIntake {
     AttemptLog attempts;
 
     @Inject
+    AttemptMarkers markers;
+
+    @Inject
     TenantDirectory tenants;
 
     @Inject
@@ -161,7 +164,7 @@ public class JobIntake {
      */
     /** How this delivery was handled before, if it is a redelivery of a record already retried or dead-lettered. */
     public Optional<String> handledBefore(Job job) {
-        return attempts.handledBefore(job.jobId(), job.delivery());
+        return markers.handledBefore(job.jobId(), job.delivery());
     }
 
     public void recordAttempt(Job job) throws InterruptedException {
@@ -187,6 +190,7 @@ public class JobIntake {
     private AttemptLog.Start startWhileRunning(Job job) throws InterruptedException {
         while (true) {
             try {
+                markers.startReplay(job.jobId(), job.delivery().replayedAt(), Outcomes.publishBudget(config));
                 return attempts.claim(job.jobId(), Outcomes.publishBudget(config));
             } catch (IllegalStateException e) {
                 if (gate.stopped()) {

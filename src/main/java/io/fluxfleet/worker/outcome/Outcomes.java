@@ -11,6 +11,7 @@ import io.fluxfleet.worker.FleetMetrics;
 import io.fluxfleet.worker.JobFailure;
 import io.fluxfleet.worker.WorkerIdentity;
 import io.fluxfleet.worker.intake.AttemptLog;
+import io.fluxfleet.worker.intake.AttemptMarkers;
 import io.fluxfleet.worker.intake.Delivery;
 import io.fluxfleet.worker.intake.IntakeGate;
 import io.fluxfleet.worker.intake.Job;
@@ -48,6 +49,9 @@ public class Outcomes {
 
     @Inject
     AttemptLog attempts;
+
+    @Inject
+    AttemptMarkers markers;
 
     @Inject
     FleetMetrics metrics;
@@ -135,7 +139,7 @@ public class Outcomes {
                 List.of(), labels(job));
         retryTopics.sendRetry(job.jobId(), job.delivery().value(),
                 new RetryTopics.Retry(n + 1, first, notBefore, JobJson.toJson(errors)));
-        attempts.handled(job.jobId(), job.delivery(), RETRYING);
+        markers.handled(job.jobId(), job.delivery(), RETRYING);
         LOG.infof("job %s: %s %s; attempt %d goes to the retry topic, not before %s", job.jobId(), code, message, n + 1,
                 notBefore);
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
@@ -153,7 +157,7 @@ public class Outcomes {
             // dead-lettered again at once instead of crashing cap more workers.
             attempts.forget(job.jobId());
         }
-        attempts.handled(job.jobId(), job.delivery(), DEAD_LETTERED);
+        markers.handled(job.jobId(), job.delivery(), DEAD_LETTERED);
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.FAILED;
     }
