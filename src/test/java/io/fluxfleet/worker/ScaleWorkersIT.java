@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -151,7 +150,7 @@ class ScaleWorkersIT {
             Set<String> shas = es.stream().filter(e -> e instanceof JobEvent.Completed)
                     .map(e -> ((JobEvent.Completed) e).sha256()).collect(Collectors.toSet());
             assertEquals(1, shas.size(), jobId + " completed with one sha256: " + shas);
-            assertNoConcurrentRenders(jobId, es);
+            RenderSpans.assertNoConcurrentRenders(jobId, es);
             duplicateRenders += (int) Math.max(0, es.stream().filter(e -> e instanceof JobEvent.Started).count() - 1);
         }
         int sidecarAnswers = 0;
@@ -217,32 +216,6 @@ class ScaleWorkersIT {
     private static void signal(String signal, Process process) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + process.pid());
-    }
-
-    /** Renders of one job per worker: [started, that worker's last event of the job]; none may overlap. */
-    private static void assertNoConcurrentRenders(String jobId, List<JobEvent> events) {
-        record Render(String worker, Instant from, Instant to) {
-        }
-        Map<String, Render> open = new HashMap<>();
-        List<Render> renders = new ArrayList<>();
-        for (JobEvent e : events) {
-            String key = e.workerId() + "/" + e.attempt();
-            if (e instanceof JobEvent.Started) {
-                open.put(key, new Render(e.workerId(), e.timestamp(), e.timestamp()));
-            } else if (open.containsKey(key)) {
-                Render r = open.get(key);
-                open.put(key, new Render(r.worker(), r.from(), e.timestamp().isAfter(r.to()) ? e.timestamp() : r.to()));
-            }
-        }
-        renders.addAll(open.values());
-        for (Render a : renders) {
-            for (Render b : renders) {
-                if (a != b && !a.worker().equals(b.worker())) {
-                    assertTrue(!a.from().isBefore(b.to()) || !b.from().isBefore(a.to()),
-                            jobId + " rendered on two workers at once: " + a + " and " + b);
-                }
-            }
-        }
     }
 
     private static Map<String, List<JobEvent>> awaitAllCompleted(List<ConsumerRecord<String, byte[]>> events,
