@@ -128,11 +128,10 @@ public class RenderOrchestrator {
                 job = intake.admit(delivery);
                 try (InFlightJobs.Claim onlyRenderOfThisJob = inFlightJobs.claim(job.jobId())) {
                     intake.awaitRenderElsewhere(job);
-                    Optional<String> handledBefore = intake.handledBefore(job);
+                    Optional<String> handledBefore = intake.recordAttempt(job);
                     if (handledBefore.isPresent()) {
                         return outcomes.handledBefore(job, handledBefore.get());
                     }
-                    intake.recordAttempt(job);
                     try {
                         return renderOrAnswer(job);
                     } catch (JobFailure failure) {

@@ -18,6 +18,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +96,31 @@ class CrashCounterRaceTest {
         attempts.forget(jobId);
     }
 
+    /**
+     * Both workers hold the same record after a rebalance; this one gives way to the rival's earlier live start,
+     * and the rival dead-letters the record (its handled marker, then its start cleared). This worker then finds
+     * the marker and starts nothing: no second render and no second dead letter. Mutation check: with the
+     * handled check only before the first claim (not again after giving way) this worker started the job.
+     */
+    @Test
+    void aRecordTheRivalDeadLettersWhileThisWorkerGivesWayIsNotStartedAgain() throws Exception {
+        String jobId = "race-handled-" + UUID.randomUUID();
+        long createTime = System.currentTimeMillis() - 1000;
+        Job job = intake.admit(Delivery.of(jobId, request(jobId), createTime, Attempt.FIRST));
+        intake.awaitRenderElsewhere(job);
+        writeEntry(jobId, "worker-rival", live(1));
+        Future<Optional<String>> recording = worker.submit(() -> intake.recordAttempt(job));
+        Thread.sleep(3000);
+        assertFalse(recording.isDone(), "this worker started although the rival's live start came first");
+
+        writeEntry(jobId, "~handled", "{\"attempt\": 1, \"recordTimestamp\": " + createTime
+                + ", \"outcome\": \"dead-lettered\"}");
+        writeEntry(jobId, "worker-rival", null);
+        assertEquals(Optional.of("dead-lettered"), recording.get(60, TimeUnit.SECONDS));
+        assertEquals(0, attempts.crashes(jobId), "this worker recorded a start");
+        attempts.forget(jobId);
+    }
+
     /** A rival whose claim or start lands after this worker's claim gives way to it: this worker goes on. */
     @Test
     void aRivalStartThatLandsLaterDoesNotStopThisWorker() throws Exception {
@@ -148,13 +174,13 @@ class CrashCounterRaceTest {
                 + " \"acceleration\": \"none\"}").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The attempts entry of workerId for jobId, written as that worker does: on the job's partition. */
+    /** The attempts entry of workerId for jobId (null: a tombstone), written as that worker does: on the job's partition. */
     private void writeEntry(String jobId, String workerId, String value) throws Exception {
         String topic = config.topics().attempts();
         try (KafkaProducer<String, byte[]> producer = KafkaTestClients.producer(bootstrap)) {
             int partition = AttemptLog.partitionOf(jobId, producer.partitionsFor(topic).size());
             producer.send(new ProducerRecord<>(topic, partition, jobId + "/" + workerId,
-                    value.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                    value == null ? null : value.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -218,8 +218,8 @@ public class AttemptLog {
         }
     }
 
-    /** Tombstones for every worker's start of jobId (its markers stay). */
-    synchronized void clearStarts(String jobId) {
+    /** Tombstones for every worker's start of jobId; its markers stay (a dead-lettered job keeps its handled marker). */
+    public synchronized void clearStarts(String jobId) {
         running.remove(jobId);
         claims.remove(jobId);
         ownOpen.remove(jobId);

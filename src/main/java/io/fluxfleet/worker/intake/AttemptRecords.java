@@ -88,8 +88,22 @@ final class AttemptRecords {
         }
     }
 
+    /**
+     * Stops the sender after the records already queued went to the producer (an outcome's handled marker, an
+     * ended start: the job's ack may already be committed), within the publish timeout; the producer's own
+     * close then flushes them.
+     */
     void close() {
-        sender.shutdownNow();
+        sender.shutdown();
+        try {
+            if (!sender.awaitTermination(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("attempts records still queued after %s at shutdown are dropped", publishTimeout);
+                sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            sender.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -161,15 +161,18 @@ public class JobIntake {
      * decided at once), this claim gives way: it is withdrawn, never counted, and the worker waits for the
      * other render, as {@link #awaitRenderElsewhere(Job)} does, then tries again. Otherwise it is confirmed
      * as an open start.
+     *
+     * @return empty once the start is recorded; how this very record was handled instead, when it is a
+     *     redelivery of a record a worker already sent to the retry topic or the dead letters (found before
+     *     the claim, and again after waiting for another worker's render): then nothing was started
      */
-    /** How this delivery was handled before, if it is a redelivery of a record already retried or dead-lettered. */
-    public Optional<String> handledBefore(Job job) {
-        return markers.handledBefore(job.jobId(), job.delivery());
-    }
-
-    public void recordAttempt(Job job) throws InterruptedException {
+    public Optional<String> recordAttempt(Job job) throws InterruptedException {
         long deadline = System.nanoTime() + renderElsewhereBudget().toNanos();
         while (true) {
+            Optional<String> handled = markers.handledBefore(job.jobId(), job.delivery());
+            if (handled.isPresent()) {
+                return handled;
+            }
             AttemptLog.Start start = startWhileRunning(job);
             if (!attempts.givesWay(start) || System.nanoTime() >= deadline) {
                 if (System.nanoTime() >= deadline) {
@@ -178,7 +181,7 @@ public class JobIntake {
                 }
                 refuseCrashLoop(job);
                 confirmWhileRunning(job);
-                return;
+                return Optional.empty();
             }
             attempts.withdraw(job.jobId());
             LOG.infof("job %s: another worker started it just before this one; waiting for its render", job.jobId());

@@ -152,12 +152,14 @@ public class Outcomes {
                 Instant.now(), code, message, false, errors, List.of(), labels(job));
         LOG.infof("job %s failed: %s %s", job.jobId(), code, message);
         deadLetter(job.delivery(), job.jobId(), failed);
+        // The marker first: a worker that holds the same record after a rebalance waits on this start's lease,
+        // and must find the marker once the lease goes (one partition, one sender: they land in this order).
+        markers.handled(job.jobId(), job.delivery(), DEAD_LETTERED);
         if (code != ErrorCode.CRASH_LOOP) {
             // A crash-looped job keeps its count: if this worker dies before the commit, the redelivery is
             // dead-lettered again at once instead of crashing cap more workers.
-            attempts.forget(job.jobId());
+            attempts.clearStarts(job.jobId());
         }
-        markers.handled(job.jobId(), job.delivery(), DEAD_LETTERED);
         publishTerminal(failed, job.jobId(), job.delivery(), 0, job.tenant());
         return Outcome.FAILED;
     }
