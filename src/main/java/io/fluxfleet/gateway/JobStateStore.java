@@ -69,12 +69,14 @@ public class JobStateStore {
         GatewayConfig.Topics t = config.topics();
         GatewayConfig.State s = config.state();
         List<String> jobTopics = routing.allLaneTopics(); // every lane a job may be produced to (JobTopics)
-        List<String> sources = new java.util.ArrayList<>(jobTopics);
-        sources.addAll(List.of(fleet.topics().events(), fleet.topics().control(), t.webhooks(), t.webhookDlq()));
-        Map<String, Integer> partitions = kafka.ensureTopics(sources, List.of(t.state(), t.index()), s.partitions(),
-                s.replicationFactor());
+        Map<String, Integer> partitions = new java.util.HashMap<>(kafka.ensureTopics(
+                List.of(fleet.topics().events(), fleet.topics().control(), t.webhooks()), List.of(t.state(), t.index()),
+                s.partitions(), s.replicationFactor()));
+        // The fold reads these by jobId beside the events: the ones the gateway creates get the events' count.
         List<String> folded = new java.util.ArrayList<>(jobTopics);
         folded.add(t.webhookDlq());
+        partitions.putAll(kafka.ensureTopics(folded, List.of(), partitions.get(fleet.topics().events()),
+                s.replicationFactor()));
         requireCoPartitioned(partitions, folded, fleet.topics().events());
         var topology = JobStateTopology.build(new JobStateTopology.Settings(jobTopics,
                 fleet.topics().events(), t.state(), t.index(), t.webhooks(), t.webhookDlq(), s.retention(),
