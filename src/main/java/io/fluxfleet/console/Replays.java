@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fluxfleet.gateway.GatewayProducer;
-import io.fluxfleet.gateway.JobStateFold;
+import io.fluxfleet.worker.RecordHeaders;
 import io.fluxfleet.job.JobJson;
 import io.fluxfleet.worker.FleetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -114,8 +114,8 @@ public class Replays {
         Instant now = Instant.now();
         ProducerRecord<String, byte[]> job = new ProducerRecord<>(fleet.topics().jobs(), jobId,
                 JobJson.toJson(request).getBytes(StandardCharsets.UTF_8));
-        job.headers().add(new RecordHeader(JobStateFold.H_REPLAYED_BY, who.name().getBytes(StandardCharsets.UTF_8)));
-        job.headers().add(new RecordHeader(JobStateFold.H_REPLAYED_AT, now.toString().getBytes(StandardCharsets.UTF_8)));
+        job.headers().add(new RecordHeader(RecordHeaders.H_REPLAYED_BY, who.name().getBytes(StandardCharsets.UTF_8)));
+        job.headers().add(new RecordHeader(RecordHeaders.H_REPLAYED_AT, now.toString().getBytes(StandardCharsets.UTF_8)));
         Replay replay = new Replay(jobId, who.name(), now, dead.code(), edited);
         try {
             producer.sendAndAwait(new ProducerRecord<>(config.replaysTopic(), jobId, JSON.writeValueAsBytes(replay)));

@@ -15,10 +15,6 @@ import java.util.Map;
 public final class JobStateFold {
 
     static final ObjectMapper JSON = JobJson.newMapper();
-    /** On a job record the operator console replayed from the dead letters: when (ISO-8601). */
-    public static final String H_REPLAYED_AT = io.fluxfleet.worker.RecordHeaders.H_REPLAYED_AT;
-    /** On a job record the operator console replayed: who. */
-    public static final String H_REPLAYED_BY = io.fluxfleet.worker.RecordHeaders.H_REPLAYED_BY;
 
     private JobStateFold() {
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fluxfleet.job.JobEvent;
 import io.fluxfleet.job.JobJson;
+import io.fluxfleet.worker.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,7 +126,7 @@ final class JobStateTopology {
                     }
                     next = JobStateFold.submitted(previous, jobId, request, Submission.readFrom(record.headers()),
                             Instant.ofEpochMilli(record.timestamp()));
-                    if (header(record, JobStateFold.H_REPLAYED_AT) != null) {
+                    if (header(record, RecordHeaders.H_REPLAYED_AT) != null) {
                         next = JobStateFold.replayed(next, Instant.ofEpochMilli(record.timestamp()));
                     }
                 } else if (topic.equals(settings.eventsTopic())) {

@@ -23,7 +23,7 @@ public final class RecordHeaders {
 
     /**
      * On a job record the operator console replayed from the dead letters: when (ISO-8601). Its first start
-     * begins a new attempt history: earlier crashes of the job no longer count (AttemptLog#startReplay).
+     * begins a new attempt history: earlier crashes of the job no longer count (AttemptMarkers#startReplay).
      */
     public static final String H_REPLAYED_AT = "fluxfleet-replayed-at";
     /** On a job record the operator console replayed: who. */

@@ -3,6 +3,7 @@ package io.fluxfleet.worker.intake;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fluxfleet.job.JobJson;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,7 +55,7 @@ final class AttemptEntries {
             if (r.value() == null) {
                 replays.remove(r.key().substring(0, at));
             } else {
-                replays.put(r.key().substring(0, at), new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+                replays.put(r.key().substring(0, at), new String(r.value(), StandardCharsets.UTF_8));
             }
             return;
         }
